@@ -1,0 +1,63 @@
+"""Configuration from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/blend.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "SingleTenant"
+    app_tenant_id: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = ""
+    port: int = 3978
+    # Extra keys botbuilder's ConfigurationBotFrameworkAuthentication understands
+    # (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for tests with a local key server).
+    bot_auth_overrides: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id: authentication is off, so the bot must only listen on loopback."""
+        return not self.app_id
+
+    @property
+    def bind_host(self) -> str:
+        if self.local_mode:
+            return "127.0.0.1"
+        return self.host or "0.0.0.0"
+
+
+_AUTH_OVERRIDE_KEYS = (
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER",
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL",
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE",
+)
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Read settings; values already in the environment win over the ``.env`` file."""
+    if env is None:
+        if dotenv is not None and dotenv.exists():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv, override=False)
+        env = os.environ
+    return Settings(
+        app_id=env.get("APP_ID", "").strip(),
+        app_password=env.get("APP_PASSWORD", ""),
+        app_type=env.get("APP_TYPE", "SingleTenant").strip() or "SingleTenant",
+        app_tenant_id=env.get("APP_TENANTID", "").strip(),
+        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        host=env.get("HOST", "").strip(),
+        port=int(env.get("PORT", "3978") or 3978),
+        bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},
+    )

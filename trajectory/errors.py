@@ -1,0 +1,58 @@
+"""Refusals the domain can give. Each carries a stable ``code`` and parameters; the words a
+person reads are chosen by the presentation layer (cards/texts.py), not here."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.code, params)
+        self.params = params
+
+
+class NotFacilitator(DomainError):
+    code = "not_facilitator"
+
+
+class NoActiveTrajectory(DomainError):
+    code = "no_active_trajectory"
+
+
+class TrajectoryExists(DomainError):
+    code = "trajectory_exists"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class StepNotOpen(DomainError):
+    code = "step_not_open"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class StaleVersion(DomainError):
+    code = "stale_version"
+
+
+class InvalidInput(DomainError):
+    """Text or settings a person typed that break a rule (empty, too long, out of range)."""
+
+    code = "invalid_input"
+
+
+class LimitReached(DomainError):
+    code = "limit_reached"
+
+
+class NotAuthor(DomainError):
+    code = "not_author"
+
+
+class UnknownIdentity(DomainError):
+    code = "unknown_identity"

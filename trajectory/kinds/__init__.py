@@ -1,0 +1,21 @@
+"""The one table of step kinds. A new kind is one module here plus its cards and dialog."""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput
+from . import ideas
+from .base import StepKind
+
+STEP_KINDS: dict[str, StepKind] = {
+    ideas.KIND.name: ideas.KIND,
+}
+
+
+def kind_of(name: str) -> StepKind:
+    try:
+        return STEP_KINDS[name]
+    except KeyError:
+        raise InvalidInput(field="kind", reason="unknown_kind", kind=name) from None
+
+
+__all__ = ["STEP_KINDS", "StepKind", "kind_of"]

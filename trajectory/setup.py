@@ -1,0 +1,106 @@
+"""Creating a trajectory from a template and editing it while it is a draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .errors import InvalidInput, InvalidTransition
+from .kinds import kind_of
+from .model import ChannelRef, Person, Step, Trajectory, TrajectoryState
+from .text import clean_text
+
+MAX_TITLE_LENGTH = 120
+MAX_QUESTION_LENGTH = 1000
+MAX_PROMPT_LENGTH = 1000
+MAX_STEPS = 12
+MAX_FACILITATORS = 10
+
+
+@dataclass(frozen=True)
+class StepDraft:
+    kind: str
+    title: str
+    prompt: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    question: str
+    steps: tuple[StepDraft, ...]
+
+
+def _ideas_only() -> tuple[StepDraft, ...]:
+    # The reference trajectory's sync steps, vote and evaluation arrive with their kinds;
+    # a template holds only kinds that exist.
+    return (StepDraft(kind="ideas", title="Collect ideas", prompt=kind_of("ideas").default_prompt),)
+
+
+TEMPLATES: dict[str, Template] = {
+    "default": Template(name="default", question="What should we improve?", steps=_ideas_only()),
+}
+
+
+def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> Step:
+    kind = kind_of(draft.kind)
+    if draft.deadline is not None and now is not None and draft.deadline <= now:
+        raise InvalidInput(field="deadline", reason="in_the_past", step=position + 1)
+    return Step(
+        kind=kind.name,
+        mode=kind.mode,
+        title=clean_text(draft.title or kind.default_title, field="step_title", max_length=MAX_TITLE_LENGTH),
+        prompt=clean_text(draft.prompt, field="step_prompt", max_length=MAX_PROMPT_LENGTH, required=False),
+        settings=kind.normalise_settings({**kind.defaults, **draft.settings}),
+        deadline=draft.deadline,
+        position=position,
+    )
+
+
+def new_trajectory(
+    channel: ChannelRef, creator: Person, raw_title: object, now: datetime, template: str = "default"
+) -> Trajectory:
+    chosen = TEMPLATES.get(template)
+    if chosen is None:
+        raise InvalidInput(field="template", reason="unknown_template", template=template)
+    title = clean_text(raw_title, field="title", max_length=MAX_TITLE_LENGTH)
+    return Trajectory(
+        channel=channel,
+        title=title,
+        question=chosen.question,
+        created_by=creator,
+        created_at=now,
+        facilitators=[creator],
+        steps=[build_step(d, i) for i, d in enumerate(chosen.steps)],
+    )
+
+
+def edit_draft(
+    trajectory: Trajectory,
+    *,
+    title: object,
+    question: object,
+    steps: list[StepDraft],
+    co_facilitators: list[Person],
+    now: datetime,
+) -> None:
+    """Replace the draft's question, steps and co-facilitators (the creator always stays)."""
+    if trajectory.state is not TrajectoryState.DRAFT:
+        raise InvalidTransition(action="edit", state=str(trajectory.state))
+    if not 1 <= len(steps) <= MAX_STEPS:
+        raise InvalidInput(field="steps", reason="count", low=1, high=MAX_STEPS)
+    if len(co_facilitators) + 1 > MAX_FACILITATORS:
+        raise InvalidInput(field="facilitators", reason="count", low=1, high=MAX_FACILITATORS)
+    new_title = clean_text(title, field="title", max_length=MAX_TITLE_LENGTH)
+    new_question = clean_text(question, field="question", max_length=MAX_QUESTION_LENGTH)
+    built = [build_step(d, i, now) for i, d in enumerate(steps)]
+    deadlines = [s.deadline for s in built if s.deadline is not None]
+    if deadlines != sorted(deadlines):
+        raise InvalidInput(field="deadline", reason="out_of_order")
+    trajectory.title, trajectory.question, trajectory.steps = new_title, new_question, built
+    others = [p for p in co_facilitators if p.aad_id != trajectory.created_by.aad_id]
+    unique = list({p.aad_id: p for p in others}.values())
+    trajectory.facilitators = [trajectory.created_by, *unique]
