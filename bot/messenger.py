@@ -1,0 +1,72 @@
+"""The Messenger port over the Bot Connector, bound to the current turn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import BotAdapter, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from cards.base import ADAPTIVE_CARD
+from trajectory.model import CardRef, Person
+from trajectory.ports import ChannelInfo
+
+log = logging.getLogger(__name__)
+ROSTER_PAGE = 200
+ROSTER_MAX = 5000
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=ADAPTIVE_CARD, content=card))
+
+
+class TurnMessenger:
+    def __init__(self, context: TurnContext, bot_app_id: str) -> None:
+        self._context = context
+        # With auth off botbuilder still needs a non-empty app id for proactive calls.
+        self._bot_app_id = bot_app_id or (context.activity.recipient.id if context.activity.recipient else "") or "blend"
+
+    def _connector(self):
+        client = self._context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+        if client is None:
+            raise RuntimeError("no connector client in this turn")
+        return client
+
+    async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
+        reference, activity_id = await TeamsInfo.send_message_to_teams_channel(
+            self._context, card_activity(card), channel.ref.channel_id, bot_app_id=self._bot_app_id
+        )
+        return CardRef(conversation_id=reference.conversation.id, activity_id=activity_id)
+
+    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+        activity = card_activity(card)
+        activity.id = ref.activity_id
+        activity.type = ActivityTypes.message
+        await self._connector().conversations.update_activity(ref.conversation_id, ref.activity_id, activity)
+
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+        await self._connector().conversations.reply_to_activity(ref.conversation_id, ref.activity_id, card_activity(card))
+
+    async def reply_text(self, ref: CardRef, text: str) -> None:
+        await self._connector().conversations.reply_to_activity(
+            ref.conversation_id, ref.activity_id, MessageFactory.text(text)
+        )
+
+    async def team_members(self) -> list[Person]:
+        people: list[Person] = []
+        token = None
+        try:
+            while len(people) < ROSTER_MAX:
+                page = await TeamsInfo.get_paged_members(self._context, token, ROSTER_PAGE)
+                people += [
+                    Person(aad_id=m.aad_object_id, name=m.name or "", user_id=m.id or "")
+                    for m in page.members or [] if m.aad_object_id
+                ]
+                token = page.continuation_token
+                if not token:
+                    break
+        except Exception as error:  # the roster is a cache: a failed read must not block a command
+            log.warning("could not read the team roster: %s", type(error).__name__)
+        return people

@@ -1,0 +1,62 @@
+"""The status card and the help card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .base import Json, card, escape, heading, line, when
+from .texts import t
+
+COMMANDS = ("help", "new", "start", "next", "status", "close", "cancel")
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    title: str
+    kind: str
+    state: str
+    deadline: datetime | None
+    ideas: int | None = None
+    people: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    title: str
+    state: str
+    facilitators: list[str]
+    steps: list[StepStatus]
+
+
+def render_status(view: StatusView) -> Json:
+    body = heading(t("status.header", title=view.title), subtle_line=t(f"status.state.{view.state}"))
+    body.append({"type": "FactSet", "facts": [
+        {"title": t("status.facilitators"), "value": escape(", ".join(view.facilitators))},
+    ]})
+    for number, step in enumerate(view.steps, start=1):
+        facts = [{"title": t(f"kind.{step.kind}"), "value": t(f"status.step_state.{step.state}")}]
+        if step.deadline is not None:
+            facts.append({"title": t("status.deadline"), "value": when(step.deadline)})
+        if step.ideas is not None:
+            facts.append({"title": "", "value": t("status.contributions", ideas=step.ideas, people=step.people)})
+        body.append({"type": "Container", "separator": True, "items": [
+            line(f"{number}. {escape(step.title)}", weight="Bolder"),
+            {"type": "FactSet", "facts": facts},
+        ]})
+    return card(body)
+
+
+def render_help(*, in_channel: bool, unknown: str | None = None) -> Json:
+    body: list[Json] = []
+    if unknown is not None:
+        body.append(line(t("help.unknown", command=escape(unknown[:60])), weight="Bolder"))
+    body.append(line(t("help.title"), weight="Bolder" if unknown is None else "Default"))
+    if not in_channel:
+        body.append(line(t("help.personal")))
+    body.append(line(t("help.facilitators"), spacing="Medium"))
+    body.append({"type": "FactSet", "facts": [
+        {"title": escape("new <title>") if c == "new" else c, "value": t(f"cmd.{c}")} for c in COMMANDS
+    ]})
+    body.append(line(t("help.members"), isSubtle=True))
+    return card(body)

@@ -1,0 +1,16 @@
+"""The Action.Execute verbs Blend's cards send, in one place. Action data carries ids and a
+version only; who clicked comes from the activity, and state is reloaded from the database."""
+
+SETUP_SAVE = "setup.save"
+SETUP_ADD_STEP = "setup.add_step"
+SETUP_REMOVE_STEP = "setup.remove_step"
+SETUP_START = "setup.start"
+
+IDEAS_ADD = "ideas.add"
+IDEAS_EDIT = "ideas.edit"
+IDEAS_WITHDRAW = "ideas.withdraw"
+IDEAS_REFRESH = "ideas.refresh"
+
+# Input ids: Teams merges the values of a card's inputs into the action data under these keys.
+IDEA_TEXT = "idea_text"
+EDIT_TEXT_PREFIX = "idea_edit_"

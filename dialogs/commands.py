@@ -1,0 +1,116 @@
+"""Facilitator commands typed to the bot (after the @mention is removed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cards.setup import render_setup_card
+from cards.status import StatusView, StepStatus, render_help, render_status
+from cards.texts import t
+from trajectory import services
+from trajectory.errors import DomainError
+from trajectory.model import Trajectory
+
+from .context import Deps
+from .refusals import describe
+from .setup import setup_view
+from .steps import apply_events
+from .turn import Answer, Turn
+
+MAX_COMMAND_LENGTH = 2000
+ALIASES = {"?": "help", "stop": "close", "advance": "next"}
+TRANSITIONS = ("start", "next", "close", "cancel")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str
+
+
+def parse(text: str) -> Command:
+    word, _, rest = text.strip()[:MAX_COMMAND_LENGTH].partition(" ")
+    name = word.strip().lower().rstrip(".!:")
+    return Command(ALIASES.get(name, name), rest.strip())
+
+
+async def _refresh_roster(deps: Deps, turn: Turn) -> None:
+    """Remember the team's members: they become choices for co-facilitators and refresh targets."""
+    if turn.channel is None:
+        return
+    members = await deps.messenger.team_members()
+    if members:
+        async with deps.uows() as uow:
+            await uow.channels.replace_members(turn.channel.ref.team_id, members)
+            await uow.commit()
+
+
+async def _new(deps: Deps, turn: Turn, title: str) -> Answer:
+    assert turn.channel is not None and turn.actor is not None
+    if not title:
+        return Answer(text=t("new.needs_title"))
+    await _refresh_roster(deps, turn)
+    async with deps.uows() as uow:
+        if not await uow.claim_activity(turn.activity_id):
+            return Answer()
+        await uow.channels.upsert(turn.channel)
+        trajectory = await services.create_trajectory(uow, turn.channel.ref, turn.actor, title, turn.now)
+        await uow.commit()
+        view = await setup_view(uow, trajectory, turn.time_zone)
+    return Answer(card=render_setup_card(view))
+
+
+async def _transition(deps: Deps, turn: Turn, action: str) -> Answer:
+    assert turn.channel is not None and turn.actor is not None
+    if action == "start":
+        await _refresh_roster(deps, turn)
+    async with deps.uows() as uow:
+        if not await uow.claim_activity(turn.activity_id):
+            return Answer()
+        await uow.channels.upsert(turn.channel)
+        trajectory, events = await services.transition(uow, turn.channel.ref.channel_id, turn.actor, action, turn.now)
+        await uow.commit()
+    return Answer(text=await apply_events(deps, trajectory, events))
+
+
+async def _status_view(deps: Deps, trajectory: Trajectory) -> StatusView:
+    steps = []
+    async with deps.uows() as uow:
+        for step in trajectory.steps:
+            ideas = await uow.ideas.active_for_step(step.id) if step.kind == "ideas" and step.id else None
+            steps.append(StepStatus(
+                title=step.title, kind=step.kind, state=str(step.state), deadline=step.deadline,
+                ideas=len(ideas) if ideas is not None else None,
+                people=len({i.author.aad_id for i in ideas}) if ideas is not None else None,
+            ))
+    return StatusView(trajectory.title, str(trajectory.state), [p.name for p in trajectory.facilitators], steps)
+
+
+async def _status(deps: Deps, turn: Turn) -> Answer:
+    assert turn.channel is not None
+    async with deps.uows() as uow:
+        trajectory = await services.active_trajectory(uow, turn.channel.ref.channel_id)
+    return Answer(card=render_status(await _status_view(deps, trajectory)))
+
+
+async def run(deps: Deps, turn: Turn, text: str) -> Answer:
+    """Answer one command. Refusals become a friendly sentence; nothing is stored for them."""
+    command = parse(text)
+    in_channel = turn.channel is not None
+    if command.name in ("", "help", "hulp"):
+        return Answer(card=render_help(in_channel=in_channel))
+    known = command.name in ("new", "status", *TRANSITIONS)
+    if not known:
+        return Answer(card=render_help(in_channel=in_channel, unknown=command.name))
+    if not in_channel:
+        return Answer(text=t("channel_only"))
+    if turn.actor is None:
+        return Answer(text=t("error.unknown_identity"))
+    try:
+        if command.name == "new":
+            return await _new(deps, turn, command.argument)
+        if command.name == "status":
+            return await _status(deps, turn)
+        return await _transition(deps, turn, command.name)
+    except DomainError as refusal:
+        return Answer(text=describe(refusal))

@@ -1,0 +1,16 @@
+"""What every dialog handler gets besides the turn: a way to open units of work and to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from trajectory.ports import UnitOfWork
+
+from .turn import Messenger
+
+
+@dataclass(frozen=True)
+class Deps:
+    uows: Callable[[], UnitOfWork]
+    messenger: Messenger

@@ -1,0 +1,30 @@
+"""Card actions: the verb of an Action.Execute picks its handler from one table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.texts import t
+from trajectory.errors import DomainError
+
+from . import setup
+from .context import Deps
+from .refusals import describe
+from .steps import STEP_DIALOGS, VerbHandler
+from .turn import Answer, Turn
+
+VERBS: dict[str, VerbHandler] = {**setup.VERBS}
+for _dialog in STEP_DIALOGS.values():
+    VERBS.update(_dialog.verbs)
+
+
+async def handle_action(deps: Deps, turn: Turn, verb: object, data: object) -> Answer:
+    handler = VERBS.get(verb) if isinstance(verb, str) else None
+    if handler is None or not isinstance(data, dict):
+        return Answer(text=t("error.bad_action"), status=200)
+    if turn.actor is None:
+        return Answer(text=t("error.unknown_identity"))
+    try:
+        return await handler(deps, turn, data)
+    except DomainError as refusal:
+        return Answer(text=describe(refusal))

@@ -1,0 +1,142 @@
+"""The setup card: a facilitator edits the question, steps, deadlines and co-facilitators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cards import verbs
+from cards.setup import SetupView, StepFormView, render_setup_card, step_input
+from cards.texts import t
+from trajectory import services
+from trajectory.errors import DomainError, InvalidInput, NotFound
+from trajectory.model import Trajectory, TrajectoryState
+from trajectory.ports import UnitOfWork
+from trajectory.setup import StepDraft
+
+from .context import Deps
+from .refusals import describe
+from .steps import apply_events
+from .turn import Answer, Turn
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local_parts(moment: datetime | None, tz: ZoneInfo) -> tuple[str, str]:
+    if moment is None:
+        return "", ""
+    local = moment.astimezone(tz)
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+
+
+async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, notice: str | None = None,
+                     is_error: bool = False) -> SetupView:
+    tz = zone(time_zone)
+    members = await uow.channels.members(trajectory.channel.team_id)
+    creator = trajectory.created_by.aad_id
+    steps = [StepFormView(s.kind, s.title, s.prompt, s.settings, *_local_parts(s.deadline, tz)) for s in trajectory.steps]
+    return SetupView(
+        trajectory_id=trajectory.id or 0,
+        version=trajectory.version,
+        title=trajectory.title,
+        question=trajectory.question,
+        steps=steps,
+        time_zone=f"Times are in {tz.key}.",
+        choices=[(m.aad_id, m.name) for m in members if m.aad_id != creator],
+        co_facilitators=[p.aad_id for p in trajectory.facilitators if p.aad_id != creator],
+        editable=trajectory.state is TrajectoryState.DRAFT,
+        notice=notice,
+        notice_is_error=is_error,
+    )
+
+
+def _deadline(data: dict[str, Any], index: int, tz: ZoneInfo) -> datetime | None:
+    day = str(data.get(step_input(index, "deadline_date")) or "").strip()
+    clock = str(data.get(step_input(index, "deadline_time")) or "").strip()
+    if not day:
+        return None
+    try:
+        local = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock) if clock else time(17, 0))
+    except ValueError:
+        raise InvalidInput(field="deadline", reason="bad_date") from None
+    return local.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def read_form(data: dict[str, Any], trajectory: Trajectory, tz: ZoneInfo) -> services.SetupForm:
+    """The typed values, for exactly the steps the stored draft has (card data can't add steps)."""
+    steps = []
+    for index, step in enumerate(trajectory.steps):
+        settings = dict(step.settings)
+        if step_input(index, "max_per_person") in data:
+            settings["max_per_person"] = data[step_input(index, "max_per_person")]
+        steps.append(StepDraft(
+            kind=step.kind,
+            title=str(data.get(step_input(index, "title"), step.title) or ""),
+            prompt=str(data.get(step_input(index, "prompt"), step.prompt) or ""),
+            settings=settings,
+            deadline=_deadline(data, index, tz),
+        ))
+    chosen = data.get("co_facilitators", "")
+    ids = [i.strip() for i in chosen.split(",") if i.strip()] if isinstance(chosen, str) else []
+    return services.SetupForm(title=data.get("title", trajectory.title),
+                              question=data.get("question", trajectory.question), steps=steps, co_facilitator_ids=ids)
+
+
+def _edited(form: services.SetupForm, verb: str) -> services.SetupForm:
+    steps = list(form.steps)
+    if verb == verbs.SETUP_ADD_STEP:
+        steps.append(StepDraft(kind="ideas", title=t("kind.ideas").split(" (")[0]))
+    elif verb == verbs.SETUP_REMOVE_STEP and len(steps) > 1:
+        steps.pop()
+    return services.SetupForm(form.title, form.question, steps, form.co_facilitator_ids)
+
+
+async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Answer:
+    assert turn.actor is not None
+    try:
+        trajectory_id, version = int(data["trajectory_id"]), int(data["version"])
+    except (KeyError, TypeError, ValueError):
+        return Answer(text=t("error.bad_action"))
+    tz = zone(turn.time_zone)
+    events = []
+    try:
+        async with deps.uows() as uow:
+            if not await uow.claim_activity(turn.activity_id):
+                trajectory = await uow.trajectories.get(trajectory_id)
+                return Answer(card=render_setup_card(await setup_view(uow, trajectory, turn.time_zone))) if trajectory else Answer()
+            current = await uow.trajectories.get(trajectory_id)
+            if current is None:
+                raise NotFound(what="trajectory")
+            form = _edited(read_form(data, current, tz), verb)
+            trajectory = await services.edit_setup(uow, trajectory_id, version, turn.actor, form, turn.now)
+            if verb == verbs.SETUP_START:
+                trajectory, events = await services.transition(
+                    uow, trajectory.channel.channel_id, turn.actor, "start", turn.now)
+            await uow.commit()
+    except DomainError as refusal:
+        async with deps.uows() as uow:
+            stored = await uow.trajectories.get(trajectory_id)
+            if stored is None:
+                return Answer(text=describe(refusal))
+            view = await setup_view(uow, stored, turn.time_zone, describe(refusal), True)
+        return Answer(card=render_setup_card(view))
+    message = await apply_events(deps, trajectory, events) if events else t("setup.saved")
+    async with deps.uows() as uow:
+        view = await setup_view(uow, trajectory, turn.time_zone, message)
+    return Answer(card=render_setup_card(view))
+
+
+def _bind(verb: str):
+    async def handler(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
+        return await handle(deps, turn, data, verb)
+
+    return handler
+
+
+VERBS = {v: _bind(v) for v in (verbs.SETUP_SAVE, verbs.SETUP_ADD_STEP, verbs.SETUP_REMOVE_STEP, verbs.SETUP_START)}

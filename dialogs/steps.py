@@ -1,0 +1,55 @@
+"""The table of step dialogs (one per step kind) and what happens in the channel when
+transitions fire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from cards.texts import t
+from trajectory.events import Event, StepClosed, StepOpened, TrajectoryCancelled, TrajectoryClosed
+from trajectory.model import Step, Trajectory
+
+from . import ideas
+from .context import Deps
+from .turn import Answer, Turn
+
+StepHook = Callable[[Deps, Trajectory, Step], Awaitable[None]]
+VerbHandler = Callable[[Deps, Turn, dict[str, Any]], Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class StepDialog:
+    on_open: StepHook
+    on_close: StepHook
+    verbs: dict[str, VerbHandler]
+
+
+STEP_DIALOGS: dict[str, StepDialog] = {
+    "ideas": StepDialog(on_open=ideas.on_open, on_close=ideas.on_close, verbs=ideas.VERBS),
+}
+
+
+async def apply_events(deps: Deps, trajectory: Trajectory, events: list[Event]) -> str:
+    """Post, update and summarise cards for what just happened; returns a sentence for the facilitator."""
+    closed: Step | None = None
+    opened: Step | None = None
+    for event in events:
+        if isinstance(event, StepClosed):
+            closed = trajectory.step(event.step_id)
+            assert closed is not None
+            await STEP_DIALOGS[closed.kind].on_close(deps, trajectory, closed)
+        elif isinstance(event, StepOpened):
+            opened = trajectory.step(event.step_id)
+            assert opened is not None
+            await STEP_DIALOGS[opened.kind].on_open(deps, trajectory, opened)
+    if any(isinstance(e, TrajectoryCancelled) for e in events):
+        return t("cancelled", title=trajectory.title)
+    if any(isinstance(e, TrajectoryClosed) for e in events):
+        return t("finished" if closed and all(s.state != "skipped" for s in trajectory.steps) else "closed",
+                 title=trajectory.title)
+    if opened is not None and closed is None:
+        return t("started", title=trajectory.title, step=opened.title)
+    if opened is not None and closed is not None:
+        return t("advanced", closed=closed.title, opened=opened.title)
+    return ""

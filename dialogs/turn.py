@@ -1,0 +1,52 @@
+"""What a dialog knows of an incoming activity, and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from trajectory.model import CardRef, ChannelRef, Person
+from trajectory.ports import ChannelInfo
+
+
+@dataclass(frozen=True)
+class Turn:
+    actor: Person | None  # None when Teams did not say who it is (no aadObjectId)
+    now: datetime
+    activity_id: str
+    conversation_id: str
+    channel: ChannelInfo | None = None  # set for team channel conversations
+    time_zone: str = "UTC"
+    locale: str = "en-US"
+
+    @property
+    def channel_ref(self) -> ChannelRef | None:
+        return self.channel.ref if self.channel else None
+
+
+@dataclass
+class Answer:
+    """The reply to this turn: text and/or a card; for an invoke, ``card`` replaces the clicked card."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    status: int = 200
+    extra: list[dict[str, Any]] = field(default_factory=list)  # further cards for a message turn
+
+
+class Messenger(Protocol):
+    """Outgoing channel messages, implemented by bot/ over the Bot Connector."""
+
+    async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
+        """Start a new post (thread) in the channel with this card."""
+
+    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None: ...
+
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+        """Reply in the thread of an earlier post."""
+
+    async def reply_text(self, ref: CardRef, text: str) -> None: ...
+
+    async def team_members(self) -> list[Person]:
+        """The roster of the team this turn comes from (empty outside a team)."""
