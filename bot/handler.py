@@ -8,7 +8,7 @@ from typing import Callable
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, ActivityTypes
+from botbuilder.schema import ActivityTypes
 
 from cards.base import ADAPTIVE_CARD
 from cards.texts import t
@@ -86,11 +86,13 @@ class BlendBot(TeamsActivityHandler):
 
 
 def invoke_response(answer: Answer) -> InvokeResponse:
-    """Answer an adaptiveCard/action invoke with a model body (botbuilder serialises it once)."""
+    """Answer an adaptiveCard/action invoke: a card replaces the clicked one, a text is shown as a
+    message. The body is a plain dict (AdaptiveCardInvokeResponse can't carry a text value);
+    BlendAdapter sends it as is."""
     if answer.card is not None:
-        body = AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=answer.card)
+        body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": answer.card}
     else:
-        body = AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_TYPE, value=answer.text or "")
+        body = {"statusCode": 200, "type": MESSAGE_TYPE, "value": answer.text or ""}
     return InvokeResponse(status=200, body=body)
 
 

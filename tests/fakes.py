@@ -1,0 +1,77 @@
+"""Fakes shared by the bot and dialog tests (fakes, not mocks: they behave, and they record)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from trajectory.model import CardRef, Person
+from trajectory.ports import ChannelInfo
+
+
+@dataclass
+class FakeMessenger:
+    """A channel in memory: posts, updates and thread replies, and a fixed team roster."""
+
+    roster: list[Person] = field(default_factory=list)
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # activity id -> current card
+    replies: list[tuple[CardRef, Any]] = field(default_factory=list)
+    updates: list[tuple[CardRef, dict[str, Any]]] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1000))
+
+    async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
+        activity_id = str(next(self._ids))
+        self.posts[activity_id] = copy.deepcopy(card)
+        return CardRef(conversation_id=f"{channel.ref.channel_id};messageid={activity_id}", activity_id=activity_id)
+
+    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+        assert ref.activity_id in self.posts, "update of a message that was never posted"
+        self.posts[ref.activity_id] = copy.deepcopy(card)
+        self.updates.append((ref, copy.deepcopy(card)))
+
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+        self.replies.append((ref, copy.deepcopy(card)))
+
+    async def reply_text(self, ref: CardRef, text: str) -> None:
+        self.replies.append((ref, text))
+
+    async def team_members(self) -> list[Person]:
+        return list(self.roster)
+
+
+def card_texts(card: Any) -> list[str]:
+    """Every piece of text in a card, depth first (TextBlocks, TextRuns, facts, titles)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(node.get(key), str) and node.get("type") not in ("Input.ChoiceSet",):
+                    found.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def find_actions(card: Any, verb: str) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+                hits.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return hits
