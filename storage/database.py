@@ -1,0 +1,112 @@
+"""Engines and sessions for SQLite (local, single instance) and PostgreSQL (hosted)."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+PING_TIMEOUT_S = 3.0
+
+
+def normalise_url(url: str) -> URL:
+    """Pick the async driver for URLs written the usual way (``postgres://``, ``sqlite:///``)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+        if "sslmode" in parsed.query:
+            # Hosted providers hand out libpq URLs; asyncpg calls the same option ``ssl``.
+            mode = parsed.query["sslmode"]
+            parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+    elif backend == "sqlite" and parsed.get_driver_name() != "aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``; extra keyword arguments go to ``create_async_engine``."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **kwargs)
+    if isinstance(options := parsed.query.get("options"), str):
+        # libpq's ``options=-c name=value`` (e.g. a search_path); asyncpg wants server_settings.
+        parsed = parsed.difference_update_query(["options"])
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args["server_settings"] = {**_server_settings(options), **connect_args.get("server_settings", {})}
+    kwargs.setdefault("pool_pre_ping", True)  # hosted servers drop idle connections
+    return create_async_engine(parsed, **kwargs)
+
+
+def _server_settings(options: str) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    words = iter(shlex.split(options))
+    for word in words:
+        if word == "-c":
+            word = next(words, "")
+        elif word.startswith("-c"):
+            word = word[2:]
+        elif word.startswith("--"):
+            word = word[2:].replace("-", "_")
+        else:
+            continue
+        name, _, value = word.partition("=")
+        if name:
+            settings[name] = value
+    return settings
+
+
+def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, **kwargs)
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # Writers wait for each other instead of failing with "database is locked".
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL: readers do not block the writer nor the writer the readers.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # IMMEDIATE takes the write lock at BEGIN, where busy_timeout applies. A deferred
+        # transaction that reads and then writes fails at once if another writer got there
+        # first, and every unit of work writes (it claims its activity). This also makes DDL
+        # and SAVEPOINTs transactional.
+        deferred = conn.get_execution_options().get("blend_read_only", False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Repositories hand out dataclasses, not ORM objects: nothing would be worth expiring.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def ping(engine: AsyncEngine, timeout: float = PING_TIMEOUT_S) -> bool:
+    """Whether the database answers ``SELECT 1`` in time; for /healthz, so it never raises."""
+
+    async def select_one() -> bool:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(blend_read_only=True)
+            return (await conn.scalar(sa.text("SELECT 1"))) == 1
+
+    try:
+        return await asyncio.wait_for(select_one(), timeout)
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        return False

@@ -1,0 +1,192 @@
+"""Database tables. Portable between SQLite and PostgreSQL; the domain never imports this.
+
+Repositories use these tables through Core statements (``Row.__table__``) rather than ORM
+instances, so nothing is cached in an identity map and every write is an explicit statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACTIVE_STATES = ("draft", "running")  # TrajectoryState.active, as stored
+
+# Ids travel in cards (step_id, idea_id) and come back later. Without AUTOINCREMENT SQLite
+# reuses the highest deleted id (replace_steps deletes), so an old card could hit a new step.
+# PostgreSQL sequences never reuse ids.
+SQLITE_NO_ID_REUSE = {"sqlite_autoincrement": True}
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out.
+
+    SQLite keeps no offset (it stores the text of the wall time), so values are normalised to UTC
+    before writing and tagged UTC after reading; the domain compares aware datetimes only.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            # A naive time is ambiguous; refusing it finds the bug where it is made.
+            raise ValueError(f"naive datetime {value!r}: use an aware (UTC) datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: sa.JSON}
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(sa.String, primary_key=True)  # the Teams team id
+    tenant_id: Mapped[str] = mapped_column(sa.String)
+    aad_group_id: Mapped[str | None] = mapped_column(sa.String)  # filled when Graph tells us
+    name: Mapped[str] = mapped_column(sa.String)
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+    id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    # No foreign key to teams: Teams events arrive in any order and a channel stands alone.
+    team_id: Mapped[str] = mapped_column(sa.String, index=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String)
+    service_url: Mapped[str] = mapped_column(sa.String)
+    conversation_reference: Mapped[dict[str, Any]]
+    team_name: Mapped[str] = mapped_column(sa.String)
+    channel_name: Mapped[str] = mapped_column(sa.String)
+    updated_at: Mapped[datetime]
+
+
+class MemberRow(Base):
+    """The team roster as last fetched: who may be named a co-facilitator."""
+
+    __tablename__ = "members"
+    team_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    aad_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String)
+    name: Mapped[str] = mapped_column(sa.String)
+
+
+class TrajectoryRow(Base):
+    __tablename__ = "trajectories"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String)
+    team_id: Mapped[str] = mapped_column(sa.String)
+    channel_id: Mapped[str] = mapped_column(sa.String, index=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    question: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    created_by_aad_id: Mapped[str] = mapped_column(sa.String)
+    created_by_name: Mapped[str] = mapped_column(sa.String)
+    created_by_user_id: Mapped[str] = mapped_column(sa.String)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(sa.Integer)  # optimistic concurrency, see repositories
+
+    __table_args__ = (
+        # At most one draft or running trajectory per channel, even when two people race.
+        sa.Index(
+            "uq_trajectories_active_channel",
+            "channel_id",
+            unique=True,
+            sqlite_where=sa.text("state IN ('draft', 'running')"),
+            postgresql_where=sa.text("state IN ('draft', 'running')"),
+        ),
+        SQLITE_NO_ID_REUSE,
+    )
+
+
+class FacilitatorRow(Base):
+    __tablename__ = "facilitators"
+    trajectory_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("trajectories.id", ondelete="CASCADE"), primary_key=True
+    )
+    aad_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String)
+    user_id: Mapped[str] = mapped_column(sa.String)
+    position: Mapped[int] = mapped_column(sa.Integer)  # keeps the creator first
+
+
+class StepRow(Base):
+    __tablename__ = "steps"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    trajectory_id: Mapped[int] = mapped_column(sa.ForeignKey("trajectories.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    title: Mapped[str] = mapped_column(sa.Text)
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    settings: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(sa.String(16))
+    deadline: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    card_conversation_id: Mapped[str | None] = mapped_column(sa.String)
+    card_activity_id: Mapped[str | None] = mapped_column(sa.String)
+
+    __table_args__ = (sa.UniqueConstraint("trajectory_id", "position"), SQLITE_NO_ID_REUSE)
+
+
+class IdeaRow(Base):
+    __tablename__ = "ideas"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    # No ON DELETE: ideas exist only for opened steps, which are never deleted.
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    author_aad_id: Mapped[str] = mapped_column(sa.String)
+    author_name: Mapped[str] = mapped_column(sa.String)
+    author_user_id: Mapped[str] = mapped_column(sa.String)
+    text: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+    # Leads with step_id, so it also serves the step_id foreign key and "ideas of a step".
+    __table_args__ = (
+        sa.Index("ix_ideas_step_id_author_aad_id", "step_id", "author_aad_id"),
+        SQLITE_NO_ID_REUSE,
+    )
+
+
+class ProcessedActivityRow(Base):
+    """Ids of incoming activities already applied: Teams re-delivers on timeouts."""
+
+    __tablename__ = "processed_activities"
+    activity_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    received_at: Mapped[datetime]
+
+
+teams = TeamRow.__table__
+channels = ChannelRow.__table__
+members = MemberRow.__table__
+trajectories = TrajectoryRow.__table__
+facilitators = FacilitatorRow.__table__
+steps = StepRow.__table__
+ideas = IdeaRow.__table__
+processed_activities = ProcessedActivityRow.__table__
+metadata = Base.metadata

@@ -1,0 +1,378 @@
+"""The domain's repository ports over SQL. Rows become dataclasses by hand, here and only here.
+
+Everything runs in the caller's session (the unit of work); nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trajectory.errors import NotFound, StaleVersion, TrajectoryExists
+from trajectory.kinds.ideas import Idea, IdeaState
+from trajectory.model import CardRef, ChannelRef, Mode, Person, Step, StepState, Trajectory, TrajectoryState
+from trajectory.ports import ChannelInfo
+
+from . import models as m
+from .dialect import upsert_insert
+
+
+def _unique(people: Iterable[Person]) -> list[Person]:
+    """First occurrence of each aad_id, in order: (team/trajectory, aad_id) is a primary key."""
+    first: dict[str, Person] = {}
+    for person in people:
+        first.setdefault(person.aad_id, person)
+    return list(first.values())
+
+
+# ---------------------------------------------------------------- trajectories
+
+
+def _person(aad_id: str, name: str, user_id: str) -> Person:
+    return Person(aad_id=aad_id, name=name, user_id=user_id)
+
+
+def _to_step(row: sa.Row[Any]) -> Step:
+    card = CardRef(row.card_conversation_id, row.card_activity_id) if row.card_activity_id else None
+    return Step(
+        kind=row.kind,
+        mode=Mode(row.mode),
+        title=row.title,
+        prompt=row.prompt,
+        settings=dict(row.settings or {}),
+        state=StepState(row.state),
+        deadline=row.deadline,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        card=card,
+        id=row.id,
+        position=row.position,
+    )
+
+
+def _to_trajectory(row: sa.Row[Any], step_rows: list[sa.Row[Any]], people: list[sa.Row[Any]]) -> Trajectory:
+    return Trajectory(
+        channel=ChannelRef(tenant_id=row.tenant_id, team_id=row.team_id, channel_id=row.channel_id),
+        title=row.title,
+        question=row.question,
+        created_by=_person(row.created_by_aad_id, row.created_by_name, row.created_by_user_id),
+        created_at=row.created_at,
+        facilitators=[_person(p.aad_id, p.name, p.user_id) for p in people],
+        steps=[_to_step(s) for s in step_rows],
+        state=TrajectoryState(row.state),
+        started_at=row.started_at,
+        closed_at=row.closed_at,
+        version=row.version,
+        id=row.id,
+    )
+
+
+def _mutable_trajectory_values(t: Trajectory) -> dict[str, Any]:
+    return {
+        "title": t.title,
+        "question": t.question,
+        "state": t.state.value,
+        "started_at": t.started_at,
+        "closed_at": t.closed_at,
+    }
+
+
+def _mutable_step_values(s: Step) -> dict[str, Any]:
+    # Not the card: set_step_card owns it, so a save from an older copy cannot erase it.
+    # Not the position: only replace_steps reorders (it would trip the unique constraint).
+    return {
+        "kind": s.kind,
+        "mode": s.mode.value,
+        "title": s.title,
+        "prompt": s.prompt,
+        "settings": dict(s.settings),
+        "state": s.state.value,
+        "deadline": s.deadline,
+        "opened_at": s.opened_at,
+        "closed_at": s.closed_at,
+    }
+
+
+class SqlTrajectoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, trajectory: Trajectory) -> Trajectory:
+        """Insert the trajectory, its facilitators and steps; sets ``id`` on it and its steps."""
+        t = trajectory
+        values = {
+            **_mutable_trajectory_values(t),
+            "tenant_id": t.channel.tenant_id,
+            "team_id": t.channel.team_id,
+            "channel_id": t.channel.channel_id,
+            "created_by_aad_id": t.created_by.aad_id,
+            "created_by_name": t.created_by.name,
+            "created_by_user_id": t.created_by.user_id,
+            "created_at": t.created_at,
+            "version": t.version,
+        }
+        try:
+            # A savepoint, so that losing the race for the channel leaves a usable transaction
+            # in which to name the winner.
+            async with self._session.begin_nested():
+                insert = sa.insert(m.trajectories).values(values).returning(m.trajectories.c.id)
+                new_id = (await self._session.execute(insert)).scalar_one()
+        except IntegrityError:
+            existing = await self.active_in_channel(t.channel.channel_id) if t.state.active else None
+            if existing is None:
+                raise
+            raise TrajectoryExists(title=existing.title) from None
+        t.id = new_id
+        await self._write_facilitators(t)
+        await self._insert_steps(t)
+        return t
+
+    async def get(self, trajectory_id: int) -> Trajectory | None:
+        return await self._load(m.trajectories.c.id == trajectory_id)
+
+    async def active_in_channel(self, channel_id: str) -> Trajectory | None:
+        return await self._load(
+            m.trajectories.c.channel_id == channel_id, m.trajectories.c.state.in_(m.ACTIVE_STATES)
+        )
+
+    async def by_step(self, step_id: int) -> Trajectory | None:
+        owner = sa.select(m.steps.c.trajectory_id).where(m.steps.c.id == step_id).scalar_subquery()
+        return await self._load(m.trajectories.c.id == owner)
+
+    async def save(self, trajectory: Trajectory, *, replace_steps: bool = False) -> None:
+        """Write back; ``StaleVersion`` if the stored version is no longer the one loaded.
+
+        ``replace_steps`` (drafts only) swaps the stored steps for the given ones, with new ids.
+        """
+        t = trajectory
+        if t.id is None:
+            raise ValueError("save() needs a trajectory that was added")
+        if not replace_steps and any(s.id is None for s in t.steps):
+            raise ValueError("new steps can only be saved with replace_steps=True")
+        table = m.trajectories
+        update = (
+            sa.update(table)
+            .where(table.c.id == t.id, table.c.version == t.version)
+            .values(**_mutable_trajectory_values(t), version=table.c.version + 1)
+        )
+        if (await self._session.execute(update)).rowcount != 1:
+            raise StaleVersion(trajectory_id=t.id)
+        await self._session.execute(sa.delete(m.facilitators).where(m.facilitators.c.trajectory_id == t.id))
+        await self._write_facilitators(t)
+        if replace_steps:
+            await self._session.execute(sa.delete(m.steps).where(m.steps.c.trajectory_id == t.id))
+            await self._insert_steps(t)
+        else:
+            await self._update_steps(t)
+        t.version += 1
+
+    async def set_step_card(self, step_id: int, card: CardRef) -> None:
+        update = (
+            sa.update(m.steps)
+            .where(m.steps.c.id == step_id)
+            .values(card_conversation_id=card.conversation_id, card_activity_id=card.activity_id)
+        )
+        if (await self._session.execute(update)).rowcount != 1:
+            raise NotFound(what="step", step_id=step_id)
+
+    async def _load(self, *where: sa.ColumnElement[bool]) -> Trajectory | None:
+        # Three queries whatever the number of steps: the row, its steps, its facilitators.
+        select = sa.select(m.trajectories).where(*where).order_by(m.trajectories.c.id.desc()).limit(1)
+        row = (await self._session.execute(select)).first()
+        if row is None:
+            return None
+        step_rows = await self._session.execute(
+            sa.select(m.steps).where(m.steps.c.trajectory_id == row.id).order_by(m.steps.c.position)
+        )
+        people = await self._session.execute(
+            sa.select(m.facilitators)
+            .where(m.facilitators.c.trajectory_id == row.id)
+            .order_by(m.facilitators.c.position)
+        )
+        return _to_trajectory(row, list(step_rows), list(people))
+
+    async def _write_facilitators(self, t: Trajectory) -> None:
+        rows = [
+            {"trajectory_id": t.id, "aad_id": p.aad_id, "name": p.name, "user_id": p.user_id, "position": i}
+            for i, p in enumerate(_unique(t.facilitators))
+        ]
+        if rows:
+            await self._session.execute(sa.insert(m.facilitators), rows)
+
+    async def _insert_steps(self, t: Trajectory) -> None:
+        # The list order is the order: positions are rewritten 0..n-1.
+        for i, step in enumerate(t.steps):
+            step.position = i
+        if not t.steps:
+            return
+        rows = [
+            {
+                **_mutable_step_values(s),
+                "trajectory_id": t.id,
+                "position": s.position,
+                "card_conversation_id": s.card.conversation_id if s.card else None,
+                "card_activity_id": s.card.activity_id if s.card else None,
+            }
+            for s in t.steps
+        ]
+        insert = sa.insert(m.steps).returning(m.steps.c.id, sort_by_parameter_order=True)
+        ids = (await self._session.execute(insert, rows)).scalars().all()
+        for step, step_id in zip(t.steps, ids, strict=True):
+            step.id = step_id
+
+    async def _update_steps(self, t: Trajectory) -> None:
+        if not t.steps:
+            return
+        update = sa.update(m.steps).where(
+            m.steps.c.id == sa.bindparam("b_id"), m.steps.c.trajectory_id == sa.bindparam("b_trajectory_id")
+        )
+        rows = [{**_mutable_step_values(s), "b_id": s.id, "b_trajectory_id": t.id} for s in t.steps]
+        await self._session.execute(update, rows)  # one executemany
+
+
+# ---------------------------------------------------------------- ideas
+
+
+def _to_idea(row: sa.Row[Any]) -> Idea:
+    return Idea(
+        step_id=row.step_id,
+        author=_person(row.author_aad_id, row.author_name, row.author_user_id),
+        text=row.text,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        state=IdeaState(row.state),
+        version=row.version,
+        id=row.id,
+    )
+
+
+class SqlIdeaRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, idea: Idea) -> Idea:
+        values = {
+            "step_id": idea.step_id,
+            "author_aad_id": idea.author.aad_id,
+            "author_name": idea.author.name,
+            "author_user_id": idea.author.user_id,
+            "text": idea.text,
+            "state": idea.state.value,
+            "created_at": idea.created_at,
+            "updated_at": idea.updated_at,
+            "version": idea.version,
+        }
+        insert = sa.insert(m.ideas).values(values).returning(m.ideas.c.id)
+        idea.id = (await self._session.execute(insert)).scalar_one()
+        return idea
+
+    async def get(self, idea_id: int) -> Idea | None:
+        row = (await self._session.execute(sa.select(m.ideas).where(m.ideas.c.id == idea_id))).first()
+        return _to_idea(row) if row else None
+
+    async def save(self, idea: Idea, expected_version: int) -> None:
+        """Write text and state back if the stored version is ``expected_version``, else StaleVersion."""
+        update = (
+            sa.update(m.ideas)
+            .where(m.ideas.c.id == idea.id, m.ideas.c.version == expected_version)
+            .values(text=idea.text, state=idea.state.value, updated_at=idea.updated_at, version=m.ideas.c.version + 1)
+        )
+        if (await self._session.execute(update)).rowcount != 1:
+            raise StaleVersion(idea_id=idea.id)
+        idea.version = expected_version + 1
+
+    async def active_for_step(self, step_id: int) -> list[Idea]:
+        select = (
+            sa.select(m.ideas)
+            .where(m.ideas.c.step_id == step_id, m.ideas.c.state == IdeaState.ACTIVE.value)
+            .order_by(m.ideas.c.created_at, m.ideas.c.id)
+        )
+        return [_to_idea(r) for r in await self._session.execute(select)]
+
+    async def count_active_by_author(self, step_id: int, aad_id: str) -> int:
+        select = sa.select(sa.func.count()).where(
+            m.ideas.c.step_id == step_id,
+            m.ideas.c.author_aad_id == aad_id,
+            m.ideas.c.state == IdeaState.ACTIVE.value,
+        )
+        return (await self._session.execute(select)).scalar_one()
+
+
+# ---------------------------------------------------------------- channels and rosters
+
+
+def _known(new: Any, old: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """The new name unless it is empty: not every activity carries team and channel names."""
+    return sa.func.coalesce(sa.func.nullif(new, ""), old)
+
+
+class SqlChannelRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, channel: ChannelInfo) -> None:
+        """Insert or update the channel (and its team) in one statement each: safe under races."""
+        ref = channel.ref
+        if ref.team_id:
+            team = upsert_insert(self._session, m.teams).values(
+                id=ref.team_id, tenant_id=ref.tenant_id, name=channel.team_name
+            )
+            team = team.on_conflict_do_update(
+                index_elements=[m.teams.c.id],
+                set_={"tenant_id": team.excluded.tenant_id, "name": _known(team.excluded.name, m.teams.c.name)},
+            )
+            await self._session.execute(team)
+        row = upsert_insert(self._session, m.channels).values(
+            id=ref.channel_id,
+            team_id=ref.team_id,
+            tenant_id=ref.tenant_id,
+            service_url=channel.service_url,
+            conversation_reference=channel.conversation_reference,
+            team_name=channel.team_name,
+            channel_name=channel.channel_name,
+            updated_at=datetime.now(UTC),
+        )
+        new = row.excluded
+        row = row.on_conflict_do_update(
+            index_elements=[m.channels.c.id],
+            set_={
+                "team_id": new.team_id,
+                "tenant_id": new.tenant_id,
+                "service_url": new.service_url,
+                "conversation_reference": new.conversation_reference,
+                "team_name": _known(new.team_name, m.channels.c.team_name),
+                "channel_name": _known(new.channel_name, m.channels.c.channel_name),
+                "updated_at": new.updated_at,
+            },
+        )
+        await self._session.execute(row)
+
+    async def get(self, channel_id: str) -> ChannelInfo | None:
+        row = (await self._session.execute(sa.select(m.channels).where(m.channels.c.id == channel_id))).first()
+        if row is None:
+            return None
+        return ChannelInfo(
+            ref=ChannelRef(tenant_id=row.tenant_id, team_id=row.team_id, channel_id=row.id),
+            service_url=row.service_url,
+            conversation_reference=dict(row.conversation_reference or {}),
+            team_name=row.team_name,
+            channel_name=row.channel_name,
+        )
+
+    async def replace_members(self, team_id: str, members: list[Person]) -> None:
+        await self._session.execute(sa.delete(m.members).where(m.members.c.team_id == team_id))
+        rows = [
+            {"team_id": team_id, "aad_id": p.aad_id, "name": p.name, "user_id": p.user_id} for p in _unique(members)
+        ]
+        if rows:
+            await self._session.execute(sa.insert(m.members), rows)
+
+    async def members(self, team_id: str) -> list[Person]:
+        select = (
+            sa.select(m.members).where(m.members.c.team_id == team_id).order_by(m.members.c.name, m.members.c.aad_id)
+        )
+        return [_person(r.aad_id, r.name, r.user_id) for r in await self._session.execute(select)]
