@@ -80,7 +80,7 @@ def render_setup_card(view: SetupView) -> Json:
     body.append(line(view.time_zone, isSubtle=True, size="Small"))
     if view.choices:
         body.append({"type": "Input.ChoiceSet", "id": "co_facilitators", "label": t("setup.co_facilitators"),
-                     "isMultiSelect": True, "style": "filtered",
+                     "isMultiSelect": True,
                      "choices": [{"title": name, "value": aad_id} for aad_id, name in view.choices],
                      "value": ",".join(view.co_facilitators)})
     data = {"trajectory_id": view.trajectory_id, "version": view.version}
