@@ -46,17 +46,10 @@ def actions(node, verb: str) -> list[dict]:
     return found
 
 
-async def stored_ideas(database_url: str) -> list[tuple[str, str, str]]:
+async def stored_ideas(database_url: str, step_id: int) -> list[tuple[str, str, str]]:
     engine = create_engine(database_url)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
-            trajectory = await uow.trajectories.active_in_channel("19:channel-dev-smoke@thread.tacv2")
-            step_id = trajectory.steps[0].id if trajectory else None
-            if step_id is None:
-                # Closed trajectories are no longer "active": find the step through its ideas' table.
-                from sqlalchemy import text
-                row = (await uow.session.execute(text("SELECT max(id) FROM steps"))).scalar_one()
-                step_id = row
             return [(i.author.name, i.text, str(i.state)) for i in await uow.ideas.active_for_step(step_id)]
     finally:
         await engine.dispose()
@@ -116,11 +109,11 @@ async def test_reference_idea_collection_through_the_playground(blend, database_
     assert status == 200 and "Your idea was withdrawn." in json.dumps(body["value"])
 
     # Teams re-delivers an idea submission with the same activity id: nothing changes.
-    before = await stored_ideas(database_url)
+    before = await stored_ideas(database_url, step_id)
     again = await pg.resend_last_activity_to_bot(
         lambda r: r.activity.get("type") == "invoke" and r.activity["value"]["action"]["verb"] == "ideas.add")
     assert again.status == 200
-    assert await stored_ideas(database_url) == before
+    assert await stored_ideas(database_url, step_id) == before
 
     # The facilitator closes the step: the summary lists exactly the remaining ideas.
     mark = len(pg.conversation_events)
@@ -133,5 +126,5 @@ async def test_reference_idea_collection_through_the_playground(blend, database_
     for _, text, _ in expected:
         assert text in summary_text
     assert "Quiet Fridays" not in summary_text and "Walking meetings\"" not in summary_text
-    assert sorted(await stored_ideas(database_url)) == sorted(expected)
+    assert sorted(await stored_ideas(database_url, step_id)) == sorted(expected)
     assert all(r.status in (200, 201) for r in pg.bot_requests()), [(r.activity.get("type"), r.status) for r in pg.bot_requests()]
