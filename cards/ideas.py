@@ -9,7 +9,12 @@ from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
 from .texts import t
 
-SUMMARY_MAX_IDEAS = 100  # keeps the summary well under Teams' message size; the file holds all
+import json
+
+# Teams rejects big messages (and cards render slowly long before): the summary stops at whichever
+# comes first, a count or a size budget, and says how many more there are.
+SUMMARY_MAX_IDEAS = 100
+SUMMARY_BUDGET_BYTES = 24 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,18 +101,29 @@ def render_ideas_card(view: IdeasCardView) -> Json:
     return card(body, actions, refresh(verbs.IDEAS_REFRESH, {"step_id": view.step_id}, view.refresh_user_ids))
 
 
+def _summary_row(number: int, idea: IdeaView) -> Json:
+    return {"type": "ColumnSet", "separator": number > 1, "columns": [
+        {"type": "Column", "width": "auto", "items": [line(f"{number}.", weight="Bolder")]},
+        {"type": "Column", "width": "stretch", "items": [
+            user_text(idea.text),
+            user_text(idea.author_name, isSubtle=True, size="Small"),
+        ]},
+    ]}
+
+
 def render_ideas_summary(step_title: str, trajectory_title: str, ideas: list[IdeaView]) -> Json:
     body = heading(t("summary.header", step=step_title), subtle_line=trajectory_title)
     if not ideas:
         body.append(line(t("summary.none"), isSubtle=True))
+    used = len(json.dumps(body))
+    shown = 0
     for number, idea in enumerate(ideas[:SUMMARY_MAX_IDEAS], start=1):
-        body.append({"type": "ColumnSet", "separator": number > 1, "columns": [
-            {"type": "Column", "width": "auto", "items": [line(f"{number}.", weight="Bolder")]},
-            {"type": "Column", "width": "stretch", "items": [
-                user_text(idea.text),
-                user_text(idea.author_name, isSubtle=True, size="Small"),
-            ]},
-        ]})
-    if len(ideas) > SUMMARY_MAX_IDEAS:
-        body.append(line(t("summary.more", count=len(ideas) - SUMMARY_MAX_IDEAS), isSubtle=True))
+        row = _summary_row(number, idea)
+        used += len(json.dumps(row, ensure_ascii=False).encode())
+        if used > SUMMARY_BUDGET_BYTES:
+            break
+        body.append(row)
+        shown = number
+    if shown < len(ideas):
+        body.append(line(t("summary.more", count=len(ideas) - shown), isSubtle=True))
     return card(body)

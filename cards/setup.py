@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from . import verbs
 from .base import Json, card, execute, heading, line, notice
 from .texts import t
+from trajectory.kinds.ideas import MAX_IDEAS_PER_PERSON
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _step_block(index: int, step: StepFormView) -> Json:
     ]
     if step.kind == "ideas":
         items.append({"type": "Input.Number", "id": step_input(index, "max_per_person"),
-                      "label": t("setup.max_per_person"), "min": 1, "max": 50,
+                      "label": t("setup.max_per_person"), "min": 1, "max": MAX_IDEAS_PER_PERSON,
                       "value": step.settings.get("max_per_person", 5)})
     items.append({"type": "ColumnSet", "columns": [
         {"type": "Column", "width": "stretch", "items": [

@@ -13,7 +13,9 @@ from ..text import clean_text
 from .base import StepKind
 
 MAX_IDEA_LENGTH = 500
-MAX_IDEAS_PER_PERSON = 50
+# A member's own ideas are listed on their card with an edit form each; more than this would
+# push the card past Teams' message size.
+MAX_IDEAS_PER_PERSON = 10
 DEFAULT_IDEAS_PER_PERSON = 5
 
 
