@@ -8,7 +8,6 @@ from datetime import datetime
 from .base import Json, card, escape, heading, line, when
 from .texts import t
 
-COMMANDS = ("help", "new", "start", "next", "status", "close", "cancel")
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def render_status(view: StatusView) -> Json:
     return card(body)
 
 
-def render_help(*, in_channel: bool, unknown: str | None = None) -> Json:
+def render_help(commands: tuple[str, ...], *, in_channel: bool, unknown: str | None = None) -> Json:
     body: list[Json] = []
     if unknown is not None:
         body.append(line(t("help.unknown", command=escape(unknown[:60])), weight="Bolder"))
@@ -56,7 +55,7 @@ def render_help(*, in_channel: bool, unknown: str | None = None) -> Json:
         body.append(line(t("help.personal")))
     body.append(line(t("help.facilitators"), spacing="Medium"))
     body.append({"type": "FactSet", "facts": [
-        {"title": escape("new <title>") if c == "new" else c, "value": t(f"cmd.{c}")} for c in COMMANDS
+        {"title": escape("new <title>") if c == "new" else c, "value": t(f"cmd.{c}")} for c in commands
     ]})
     body.append(line(t("help.members"), isSubtle=True))
     return card(body)

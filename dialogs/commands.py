@@ -20,6 +20,8 @@ from .turn import Answer, Turn
 MAX_COMMAND_LENGTH = 2000
 ALIASES = {"?": "help", "stop": "close", "advance": "next"}
 TRANSITIONS = ("start", "next", "close", "cancel")
+# Every command the bot answers (the manifest's commandLists must be a subset).
+COMMANDS = ("help", "new", "start", "next", "status", "close", "cancel")
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,9 @@ async def run(deps: Deps, turn: Turn, text: str) -> Answer:
     command = parse(text)
     in_channel = turn.channel is not None
     if command.name in ("", "help", "hulp"):
-        return Answer(card=render_help(in_channel=in_channel))
-    known = command.name in ("new", "status", *TRANSITIONS)
-    if not known:
-        return Answer(card=render_help(in_channel=in_channel, unknown=command.name))
+        return Answer(card=render_help(COMMANDS, in_channel=in_channel))
+    if command.name not in COMMANDS:
+        return Answer(card=render_help(COMMANDS, in_channel=in_channel, unknown=command.name))
     if not in_channel:
         return Answer(text=t("channel_only"))
     if turn.actor is None:

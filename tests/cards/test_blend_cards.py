@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from cards import verbs
+from dialogs.commands import COMMANDS
 from cards.ideas import SUMMARY_MAX_IDEAS, IdeasCardView, IdeaView, render_ideas_card, render_ideas_summary
 from cards.setup import SetupView, StepFormView, render_setup_card
 from cards.status import StatusView, StepStatus, render_help, render_status
@@ -51,8 +52,8 @@ CARDS = {
     "setup locked": lambda: render_setup_card(setup_view(editable=False, notice="Started")),
     "status": lambda: render_status(StatusView("Offsite", "running", ["Alice", "Bob"], [
         StepStatus("Ideas", "ideas", "open", DEADLINE, 3, 2), StepStatus("More", "ideas", "pending", None)])),
-    "help": lambda: render_help(in_channel=True),
-    "help personal unknown": lambda: render_help(in_channel=False, unknown="**dance**"),
+    "help": lambda: render_help(COMMANDS, in_channel=True),
+    "help personal unknown": lambda: render_help(COMMANDS, in_channel=False, unknown="**dance**"),
 }
 
 
