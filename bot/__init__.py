@@ -1,0 +1,1 @@
+"""Bot Framework glue: adapter, HTTP endpoint, activity handler."""

@@ -1,0 +1,207 @@
+"""botbuilder's CloudAdapter with clean HTTP status codes and the 4.17.1 fixes.
+
+The stock ``CloudAdapter.process`` answers malformed input, bad bearer tokens and every
+successful ``on_adaptive_card_invoke`` with HTTP 500 (see docs/teams-platform.md). Here the
+request is validated and authenticated first, and only then handed to the SDK's turn pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Optional
+
+import jwt
+import requests
+from aiohttp import web
+from botbuilder.core import Bot, TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
+from msrest.serialization import Model
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024  # Teams messages are <= 100 KB; leave room for invokes with card data
+APOLOGY = "Sorry, something went wrong on my side. Please try again."
+APOLOGY_TIMEOUT_S = 5.0
+# Only user-initiated activities get an apology; a failed conversationUpdate should stay silent.
+_APOLOGISE_FOR = frozenset({ActivityTypes.message, ActivityTypes.invoke})
+_TURN_ERROR_KEY = "blend.turn_error"
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _TurnFailed(Exception):
+    """The bot's turn raised and on_turn_error handled it; the HTTP answer is still 500."""
+
+
+def _error(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers or None)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise _Reject(413, "body too large")
+    body = bytearray()
+    # Read incrementally: a chunked body has no Content-Length to check up front.
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise _Reject(413, "body too large")
+    return bytes(body)
+
+
+async def _read_activity(request: web.Request, limit: int) -> Activity:
+    if request.content_type != "application/json":
+        raise _Reject(415, "expected application/json")
+    raw = await _read_body(request, limit)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # ValueError covers bad UTF-8 and bad JSON
+        raise _Reject(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _Reject(400, "body must be a JSON object")
+    try:
+        activity = Activity().deserialize(data)
+    except Exception:  # msrest DeserializationError and friends: wrongly typed fields
+        raise _Reject(400, "body is not a valid activity") from None
+    if not isinstance(activity.type, str) or not activity.type:
+        raise _Reject(400, "activity has no type")
+    return activity
+
+
+def _serialise_body(body: Any) -> Any:
+    """Serialise exactly once: ActivityHandler already turns on_adaptive_card_invoke's answer
+    into a dict, while an InvokeResponse built by hand usually carries an msrest model."""
+    if isinstance(body, Model):
+        return serializer_helper(body)
+    return body
+
+
+class BlendAdapter(CloudAdapter):
+    max_body_bytes = MAX_BODY_BYTES
+
+    def __init__(self, bot_framework_authentication=None) -> None:
+        apply_msrest_speedup()
+        super().__init__(bot_framework_authentication)
+
+    async def process(
+        self, request: web.Request, bot: Bot, ws_response: Optional[web.WebSocketResponse] = None
+    ) -> web.Response:
+        # ws_response is accepted for signature compatibility; streaming is not supported.
+        if bot is None:
+            raise TypeError("bot can't be None")
+        if request.method != "POST":
+            return _error(405, "method not allowed", Allow="POST")
+        try:
+            activity = await _read_activity(request, self.max_body_bytes)
+        except _Reject as reject:
+            return _error(reject.status, reject.message)
+
+        auth_result = await self._authenticate(request, activity)
+        if isinstance(auth_result, web.Response):
+            return auth_result
+
+        try:
+            invoke_response = await self.process_activity(auth_result, activity, bot.on_turn)
+        except _TurnFailed:
+            log.warning("answered 500: the %s turn failed", activity.type)
+            return _error(500, "internal error")
+        except Exception:  # a bug in the bot (or the SDK); the sender only needs to know it failed
+            log.exception("unhandled error processing a %s activity", activity.type)
+            return _error(500, "internal error")
+
+        if invoke_response is None:
+            return web.Response(status=201)
+        return web.json_response(
+            data=_serialise_body(invoke_response.body), status=int(invoke_response.status)
+        )
+
+    async def _authenticate(self, request: web.Request, activity: Activity):
+        # None, not "": the parameterized auth path treats "" as a token and crashes on it.
+        auth_header = request.headers.get("Authorization") or None
+        try:
+            return await self.bot_framework_authentication.authenticate_request(activity, auth_header)
+        except requests.RequestException as error:  # the OpenID/JWKS endpoint is unreachable
+            log.error("cannot fetch token signing keys: %s", type(error).__name__)
+            return _error(503, "authentication unavailable")
+        except (PermissionError, jwt.PyJWTError) as error:
+            log.info("rejected request: %s: %.200s", type(error).__name__, error)
+            return _error(401, "unauthorized")
+        except Exception as error:  # SDK raises KeyError/IndexError/AttributeError/Exception on odd tokens
+            log.warning("rejected request, malformed token: %s", type(error).__name__)
+            return _error(401, "unauthorized")
+
+    async def run_pipeline(self, context: TurnContext, callback=None):
+        # BotAdapter.run_pipeline, but remembers the error: on_turn_error swallows it, and
+        # process() must still answer 500 (an invoke would otherwise get the SDK's 501).
+        if context.activity is None:
+            return await super().run_pipeline(context, callback)
+        try:
+            return await self._middleware.receive_activity_with_status(context, callback)
+        except Exception as error:
+            context.turn_state[_TURN_ERROR_KEY] = error
+            if self.on_turn_error is None:
+                raise
+            await self.on_turn_error(context, error)
+            return None
+
+    def _process_turn_results(self, context: TurnContext):
+        if _TURN_ERROR_KEY in context.turn_state:
+            raise _TurnFailed() from context.turn_state[_TURN_ERROR_KEY]
+        return super()._process_turn_results(context)
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    activity = context.activity
+    # Type/name/ids only: the activity text and value are user content.
+    log.error(
+        "turn failed: type=%s name=%s channel=%s activity_id=%s",
+        activity.type, activity.name, activity.channel_id, activity.id,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    if activity.type not in _APOLOGISE_FOR:
+        return
+    try:
+        await asyncio.wait_for(context.send_activity(APOLOGY), APOLOGY_TIMEOUT_S)
+    except Exception as send_error:  # the connector may be what failed in the first place
+        log.warning("could not send the apology: %s", type(send_error).__name__)
+
+
+def _auth_config(settings: "Settings") -> SimpleNamespace:
+    local = settings.local_mode
+    base = {
+        "APP_ID": settings.app_id,
+        "APP_PASSWORD": settings.app_password,
+        # The SDK's SingleTenant factory raises without an app id; with no app id the
+        # MultiTenant factory is the one that turns authentication off.
+        "APP_TYPE": "MultiTenant" if local else settings.app_type,
+        "APP_TENANTID": settings.app_tenant_id,
+    }
+    return SimpleNamespace(**{**settings.bot_auth_overrides, **base})
+
+
+def create_adapter(settings: "Settings") -> BlendAdapter:
+    adapter = BlendAdapter(ConfigurationBotFrameworkAuthentication(_auth_config(settings)))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+# msrest 0.7.1: ClientRetryPolicy.__init__ runs `i not in self.safe_codes` for i in range(999)
+# against a 500-item list (~3.5 ms), and botbuilder builds two such clients per turn. The same
+# codes as a frozenset give an identical status_forcelist in ~30 us.
+def apply_msrest_speedup() -> None:
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
+        ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
