@@ -17,8 +17,10 @@ POSTGRES_URL = os.environ.get("BLEND_TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
-def _loopback(host: object) -> bool:
-    if host in ("localhost", "", None):
+def _is_loopback(host) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host is None or host == "localhost":
         return True
     try:
         return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
@@ -27,22 +29,41 @@ def _loopback(host: object) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """A test fails on any connection that leaves the machine (fakes over real services)."""
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+def no_network_except_loopback(monkeypatch):
+    """Fail the test on any DNS lookup or connection to a non-loopback host.
 
-    def guarded_getaddrinfo(host, *args, **kwargs):
-        if not _loopback(host):
-            raise AssertionError(f"unexpected network lookup: {host}")
+    The violation is raised where it happens *and* reported at teardown, because code under
+    test (e.g. on_turn_error) may swallow the exception.
+    """
+    violations: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(host, what):
+        if not _is_loopback(host):
+            violations.append(f"{what} {host!r}")
+            raise OSError(f"test tried to reach the network: {what} {host!r}")
+
+    def getaddrinfo(host, *args, **kwargs):
+        check(host, "getaddrinfo")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    def guarded_connect(sock, address):
-        if isinstance(address, tuple) and not _loopback(address[0]):
-            raise AssertionError(f"unexpected network call: {address}")
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            check(address[0], "connect")
         return real_connect(sock, address)
 
-    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    def connect_ex(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            check(address[0], "connect")
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield violations
+    assert not violations, f"non-loopback network access: {violations}"
 
 
 @pytest.fixture(params=DATABASES)

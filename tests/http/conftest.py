@@ -1,62 +1,10 @@
-"""Fixtures for HTTP-level tests: a loopback-only network guard and a recording connector."""
+"""Fixtures for HTTP-level tests: a recording connector (the network guard is in tests/conftest.py)."""
 
 from __future__ import annotations
-
-import ipaddress
-import socket
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-
-def _is_loopback(host) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode()
-    if host is None or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def no_network_except_loopback(monkeypatch):
-    """Fail the test on any DNS lookup or connection to a non-loopback host.
-
-    The violation is raised where it happens *and* reported at teardown, because code under
-    test (e.g. on_turn_error) may swallow the exception. Generic: could move to tests/conftest.py.
-    """
-    violations: list[str] = []
-    real_getaddrinfo = socket.getaddrinfo
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def check(host, what):
-        if not _is_loopback(host):
-            violations.append(f"{what} {host!r}")
-            raise OSError(f"test tried to reach the network: {what} {host!r}")
-
-    def getaddrinfo(host, *args, **kwargs):
-        check(host, "getaddrinfo")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            check(address[0], "connect")
-        return real_connect(sock, address)
-
-    def connect_ex(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            check(address[0], "connect")
-        return real_connect_ex(sock, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    yield violations
-    assert not violations, f"non-loopback network access: {violations}"
-
 
 class RecordingConnector:
     """Stands in for the Bot Connector service (activity.serviceUrl) and records every post."""
