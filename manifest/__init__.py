@@ -1,0 +1,1 @@
+"""Blend's Teams app package: manifest template, icons and the packaging command."""
