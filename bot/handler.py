@@ -61,10 +61,13 @@ class BlendBot(TeamsActivityHandler):
         if answer.card is not None:
             activity = card_activity(answer.card)
             if answer.text:
-                activity.text = answer.text
+                activity.text, activity.text_format = answer.text, "plain"
             await turn_context.send_activity(activity)
         elif answer.text:
-            await turn_context.send_activity(MessageFactory.text(answer.text))
+            # Plain: the sentence may quote a title someone typed, which must not become markdown.
+            activity = MessageFactory.text(answer.text)
+            activity.text_format = "plain"
+            await turn_context.send_activity(activity)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity

@@ -72,7 +72,10 @@ def refresh(verb: str, data: Json, user_ids: list[str]) -> Json:
 
 
 def notice(text: str, *, attention: bool = False) -> Json:
-    return line(text, color="Attention" if attention else "Good", weight="Bolder", spacing="Medium")
+    """Feedback after an action. A TextRun, because it may quote a title someone typed."""
+    block = user_text(text, color="Attention" if attention else "Good", weight="Bolder")
+    block["spacing"] = "Medium"
+    return block
 
 
 def attachment(content: Json) -> Json:

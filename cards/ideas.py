@@ -7,7 +7,7 @@ from datetime import datetime
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
-from .texts import t
+from .texts import count, t
 
 import json
 
@@ -77,9 +77,11 @@ def _mine(view: IdeasCardView, mine: list[IdeaView]) -> list[Json]:
 def render_ideas_card(view: IdeasCardView) -> Json:
     body = _header(view)
     if not view.is_open:
-        body.append(line(t("ideas.closed", ideas=view.idea_count, people=view.contributor_count), weight="Bolder"))
+        body.append(line(t("ideas.closed", ideas=count(view.idea_count, "idea"),
+                           people=count(view.contributor_count, "person")), weight="Bolder"))
         return card(body)
-    body.append(line(t("ideas.count", ideas=view.idea_count, people=view.contributor_count), isSubtle=True))
+    tally = t("ideas.count", ideas=count(view.idea_count, "idea"), people=count(view.contributor_count, "person"))
+    body.append(line(tally if view.idea_count else t("ideas.count_zero"), isSubtle=True))
     if view.deadline is not None:
         body.append(line(t("ideas.closes", when=when(view.deadline)), isSubtle=True, spacing="None"))
     if view.notice:
@@ -92,7 +94,9 @@ def render_ideas_card(view: IdeasCardView) -> Json:
             "label": t("ideas.input"), "placeholder": t("ideas.placeholder", limit=view.max_per_person),
             "isRequired": True, "errorMessage": t("input.empty", field=t("field.idea")),
         })
-        actions.append(execute(t("ideas.add"), verbs.IDEAS_ADD, {"step_id": view.step_id}, style="positive"))
+        # The button sits right under its input, above the member's own list.
+        body.append({"type": "ActionSet", "actions": [
+            execute(t("ideas.add"), verbs.IDEAS_ADD, {"step_id": view.step_id}, style="positive")]})
     if view.mine is not None:
         body.extend(_mine(view, view.mine))
     else:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .base import Json, card, escape, heading, line, when
-from .texts import t
+from .texts import count, t
 
 
 
@@ -38,7 +38,7 @@ def render_status(view: StatusView) -> Json:
         if step.deadline is not None:
             facts.append({"title": t("status.deadline"), "value": when(step.deadline)})
         if step.ideas is not None:
-            facts.append({"title": "", "value": t("status.contributions", ideas=step.ideas, people=step.people)})
+            facts.append({"title": "", "value": t("status.contributions", ideas=count(step.ideas, "idea"), people=count(step.people or 0, "person"))})
         body.append({"type": "Container", "separator": True, "items": [
             line(f"{number}. {escape(step.title)}", weight="Bolder"),
             {"type": "FactSet", "facts": facts},

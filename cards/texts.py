@@ -59,9 +59,14 @@ EN: dict[str, str] = {
     "status.step_state.cancelled": "cancelled",
     "status.facilitators": "Facilitators",
     "status.deadline": "Deadline",
-    "status.contributions": "{ideas} ideas from {people} people",
+    "status.contributions": "{ideas} from {people}",
+    "count.idea.one": "1 idea",
+    "count.idea.other": "{n} ideas",
+    "count.person.one": "1 person",
+    "count.person.other": "{n} people",
     # Ideas step
-    "ideas.count": "{ideas} ideas from {people} people so far",
+    "ideas.count": "{ideas} from {people} so far",
+    "ideas.count_zero": "No ideas yet: be the first!",
     "ideas.closes": "Closes {when}",
     "ideas.input": "Your idea",
     "ideas.placeholder": "Type one idea; you can add up to {limit}.",
@@ -74,7 +79,7 @@ EN: dict[str, str] = {
     "ideas.edit": "Edit",
     "ideas.save": "Save",
     "ideas.withdraw": "Withdraw",
-    "ideas.closed": "This step is closed: {ideas} ideas from {people} people.",
+    "ideas.closed": "This step is closed: {ideas} from {people}.",
     "ideas.show_mine": "Show my ideas",
     "summary.header": "Ideas collected in \u201c{step}\u201d",
     "summary.none": "No ideas were added.",
@@ -120,3 +125,8 @@ EN: dict[str, str] = {
 
 def t(key: str, **params: Any) -> str:
     return EN[key].format(**params)
+
+
+def count(n: int, noun: str) -> str:
+    """“1 idea”, “3 ideas”: the catalog holds each noun's singular and plural."""
+    return t(f"count.{noun}.{'one' if n == 1 else 'other'}", n=n)

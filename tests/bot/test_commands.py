@@ -17,9 +17,11 @@ def only_card(sent) -> dict:
 
 
 def only_text(sent) -> str:
-    texts = [a.text for a in sent if a.type == "message" and a.text and not a.attachments]
-    assert len(texts) == 1, sent
-    return texts[0]
+    messages = [a for a in sent if a.type == "message" and a.text and not a.attachments]
+    assert len(messages) == 1, sent
+    # Sentences may quote titles people typed: sent as plain text, never rendered as markdown.
+    assert messages[0].text_format == "plain"
+    return messages[0].text
 
 
 async def active(h: Harness):
