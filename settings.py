@@ -46,11 +46,11 @@ _AUTH_OVERRIDE_KEYS = (
 def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
     """Read settings; values already in the environment win over the ``.env`` file."""
     if env is None:
+        env = dict(os.environ)
         if dotenv is not None and dotenv.exists():
-            from dotenv import load_dotenv
+            from dotenv import dotenv_values
 
-            load_dotenv(dotenv, override=False)
-        env = os.environ
+            env = {**{k: v or "" for k, v in dotenv_values(dotenv).items()}, **env}
     return Settings(
         app_id=env.get("APP_ID", "").strip(),
         app_password=env.get("APP_PASSWORD", ""),
