@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test test-postgres clean
+.PHONY: setup run test package constraints clean
 
 setup: $(STAMP) node_modules/.installed-stamp
 
@@ -25,6 +25,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The Teams app package (needs APP_ID and BLEND_PUBLIC_HOST; see docs/deployment.md).
+package: setup
+	$(BIN)/python -m manifest.package --out build/blend-teams-app.zip
 
 constraints:
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt

@@ -1,7 +1,7 @@
 """botbuilder's CloudAdapter with clean HTTP status codes and the 4.17.1 fixes.
 
 The stock ``CloudAdapter.process`` answers malformed input, bad bearer tokens and every
-successful ``on_adaptive_card_invoke`` with HTTP 500 (see docs/teams-platform.md). Here the
+successful ``on_adaptive_card_invoke`` with HTTP 500 (the invoke body is serialised twice). Here the
 request is validated and authenticated first, and only then handed to the SDK's turn pipeline.
 """
 
