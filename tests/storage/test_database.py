@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -50,6 +52,13 @@ async def test_migrate_creates_every_table_and_is_idempotent(bare_engine):
     assert await _table_names(bare_engine) == TABLES
     async with bare_engine.connect() as conn:
         assert (await conn.scalar(sa.text("SELECT version_num FROM alembic_version"))) == "0001"
+
+
+async def test_instances_starting_together_migrate_once(bare_engine):
+    # Connections of one engine stand in for instances. Without the lock PostgreSQL hangs here
+    # (concurrent CREATE TABLEs wait on each other), hence the timeout.
+    await asyncio.wait_for(asyncio.gather(*(migrate(bare_engine) for _ in range(3))), 10)
+    assert await _table_names(bare_engine) == TABLES
 
 
 async def test_models_match_the_migrations(engine):
