@@ -151,7 +151,8 @@ cat <<EOF
   Try it (you are Alice Admin; Bob, Carol, Dave, Erin and Frank are your teammates):
     1. In the left pane open the 'Smoke Team - Dev' channel.
     2. Start a new post: type @Blend, pick Blend from the list, then 'new Our first trajectory', and Post.
-    3. Blend answers with a step card in the channel: click its buttons; the Log Panel shows what the bot got.
+    3. Blend answers with a setup card: press 'Save and start', then add ideas on the card it posts.
+    4. '@Blend status', '@Blend next' (closes the step, posts a summary), '@Blend help' for the rest.
 
   Logs: bot $BOT_LOG, Playground $PG_LOG
   Press Ctrl-C to stop both. Bot log follows:
