@@ -7,7 +7,7 @@ from typing import Any
 
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity, ActivityTypes, Attachment
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, ConversationParameters
 
 from cards.base import ADAPTIVE_CARD
 from trajectory.model import CardRef, Person
@@ -26,7 +26,8 @@ class TurnMessenger:
     def __init__(self, context: TurnContext, bot_app_id: str) -> None:
         self._context = context
         # With auth off botbuilder still needs a non-empty app id for proactive calls.
-        self._bot_app_id = bot_app_id or (context.activity.recipient.id if context.activity.recipient else "") or "blend"
+        self._bot_id = context.activity.recipient.id if context.activity.recipient else ""
+        self._bot_app_id = bot_app_id or self._bot_id or "blend"
 
     def _connector(self):
         client = self._context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
@@ -52,6 +53,25 @@ class TurnMessenger:
     async def reply_text(self, ref: CardRef, text: str) -> None:
         await self._connector().conversations.reply_to_activity(
             ref.conversation_id, ref.activity_id, MessageFactory.text(text)
+        )
+
+    async def send_private(self, channel: ChannelInfo, person: Person, card: dict[str, Any]) -> None:
+        """Open (or reuse: Teams returns the same 1:1 chat) a personal chat and post the card there."""
+        tenant = channel.ref.tenant_id
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=self._bot_id),
+            members=[ChannelAccount(id=person.user_id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+
+        async def deliver(context: TurnContext) -> None:
+            await context.send_activity(card_activity(card))
+
+        await self._context.adapter.create_conversation(
+            self._bot_app_id, deliver, parameters, "msteams", channel.service_url or self._context.activity.service_url,
+            None,
         )
 
     async def team_members(self) -> list[Person]:

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
+from .setup import step_input
 from .texts import count, t
+from trajectory.kinds.ideas import MAX_IDEAS_PER_PERSON
 
 import json
 
@@ -42,6 +44,12 @@ class IdeasCardView:
     mine: list[IdeaView] | None = None
     notice: str | None = None
     notice_is_error: bool = False
+
+
+def setup_fields(index: int, settings: dict) -> list[Json]:
+    """The idea step's own inputs on the setup card."""
+    return [{"type": "Input.Number", "id": step_input(index, "max_per_person"), "label": t("setup.max_per_person"),
+             "min": 1, "max": MAX_IDEAS_PER_PERSON, "value": settings.get("max_per_person", 5)}]
 
 
 def _header(view: IdeasCardView) -> list[Json]:

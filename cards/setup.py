@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from . import verbs
 from .base import Json, card, execute, heading, line, notice
 from .texts import t
-from trajectory.kinds.ideas import MAX_IDEAS_PER_PERSON
 
 
 @dataclass(frozen=True)
@@ -15,7 +14,8 @@ class StepFormView:
     kind: str
     title: str
     prompt: str
-    settings: dict
+    # The kind's own inputs (rendered by the kind's cards module with ``step_input`` ids).
+    fields: list[Json] = field(default_factory=list)
     deadline_date: str = ""  # YYYY-MM-DD in the facilitator's time zone
     deadline_time: str = ""  # HH:MM
 
@@ -28,8 +28,11 @@ class SetupView:
     question: str
     steps: list[StepFormView]
     time_zone: str
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) a facilitator can add
     choices: list[tuple[str, str]] = field(default_factory=list)  # (aad id, name) of team members
     co_facilitators: list[str] = field(default_factory=list)
+    auto_advance: bool = False
+    reminder_hours: list[int] = field(default_factory=list)
     editable: bool = True
     notice: str | None = None
     notice_is_error: bool = False
@@ -47,20 +50,37 @@ def _step_block(index: int, step: StepFormView) -> Json:
          "errorMessage": t("input.empty", field=t("field.step_title"))},
         {"type": "Input.Text", "id": step_input(index, "prompt"), "label": t("setup.step_prompt"),
          "value": step.prompt, "maxLength": 1000, "isMultiline": True},
+        *step.fields,
+        {"type": "ColumnSet", "columns": [
+            {"type": "Column", "width": "stretch", "items": [
+                {"type": "Input.Date", "id": step_input(index, "deadline_date"), "label": t("setup.deadline_date"),
+                 "value": step.deadline_date}]},
+            {"type": "Column", "width": "stretch", "items": [
+                {"type": "Input.Time", "id": step_input(index, "deadline_time"), "label": t("setup.deadline_time"),
+                 "value": step.deadline_time}]},
+        ]},
     ]
-    if step.kind == "ideas":
-        items.append({"type": "Input.Number", "id": step_input(index, "max_per_person"),
-                      "label": t("setup.max_per_person"), "min": 1, "max": MAX_IDEAS_PER_PERSON,
-                      "value": step.settings.get("max_per_person", 5)})
-    items.append({"type": "ColumnSet", "columns": [
-        {"type": "Column", "width": "stretch", "items": [
-            {"type": "Input.Date", "id": step_input(index, "deadline_date"), "label": t("setup.deadline_date"),
-             "value": step.deadline_date}]},
-        {"type": "Column", "width": "stretch", "items": [
-            {"type": "Input.Time", "id": step_input(index, "deadline_time"), "label": t("setup.deadline_time"),
-             "value": step.deadline_time}]},
-    ]})
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
+
+
+def _trajectory_options(view: SetupView) -> list[Json]:
+    body: list[Json] = [
+        {"type": "Input.Toggle", "id": "auto_advance", "title": t("setup.auto_advance"),
+         "value": "true" if view.auto_advance else "false", "valueOn": "true", "valueOff": "false",
+         "separator": True, "spacing": "Medium"},
+        {"type": "Input.Text", "id": "reminder_hours", "label": t("setup.reminder_hours"),
+         "value": ", ".join(str(h) for h in view.reminder_hours), "maxLength": 40},
+    ]
+    if view.choices:
+        body.append({"type": "Input.ChoiceSet", "id": "co_facilitators", "label": t("setup.co_facilitators"),
+                     "isMultiSelect": True,
+                     "choices": [{"title": name, "value": aad_id} for aad_id, name in view.choices],
+                     "value": ",".join(view.co_facilitators)})
+    if view.kinds:
+        body.append({"type": "Input.ChoiceSet", "id": "new_step_kind", "label": t("setup.new_step_kind"),
+                     "choices": [{"title": label, "value": kind} for kind, label in view.kinds],
+                     "value": view.kinds[0][0], "separator": True})
+    return body
 
 
 def render_setup_card(view: SetupView) -> Json:
@@ -79,11 +99,7 @@ def render_setup_card(view: SetupView) -> Json:
     ]
     body += [_step_block(i, s) for i, s in enumerate(view.steps)]
     body.append(line(view.time_zone, isSubtle=True, size="Small"))
-    if view.choices:
-        body.append({"type": "Input.ChoiceSet", "id": "co_facilitators", "label": t("setup.co_facilitators"),
-                     "isMultiSelect": True,
-                     "choices": [{"title": name, "value": aad_id} for aad_id, name in view.choices],
-                     "value": ",".join(view.co_facilitators)})
+    body += _trajectory_options(view)
     data = {"trajectory_id": view.trajectory_id, "version": view.version}
     actions = [
         execute(t("setup.start"), verbs.SETUP_START, data, style="positive"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .base import Json, card, escape, heading, line, when
-from .texts import count, t
+from .texts import t
 
 
 
@@ -16,8 +16,9 @@ class StepStatus:
     kind: str
     state: str
     deadline: datetime | None
-    ideas: int | None = None
-    people: int | None = None
+    contributed: int | None = None  # None: the step has not opened yet
+    members: int = 0
+    missing: list[str] | None = None  # names, only for facilitators and only when not anonymous
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,11 @@ def render_status(view: StatusView) -> Json:
         facts = [{"title": t(f"kind.{step.kind}"), "value": t(f"status.step_state.{step.state}")}]
         if step.deadline is not None:
             facts.append({"title": t("status.deadline"), "value": when(step.deadline)})
-        if step.ideas is not None:
-            facts.append({"title": "", "value": t("status.contributions", ideas=count(step.ideas, "idea"), people=count(step.people or 0, "person"))})
+        if step.contributed is not None:
+            facts.append({"title": t("status.participation"),
+                          "value": t("status.contributed", n=step.contributed, members=step.members)})
+        if step.missing:
+            facts.append({"title": t("status.missing"), "value": escape(", ".join(step.missing))})
         body.append({"type": "Container", "separator": True, "items": [
             line(f"{number}. {escape(step.title)}", weight="Bolder"),
             {"type": "FactSet", "facts": facts},

@@ -33,6 +33,10 @@ EN: dict[str, str] = {
     "setup.deadline_date": "Deadline (date, optional)",
     "setup.deadline_time": "Deadline (time)",
     "setup.co_facilitators": "Co-facilitators",
+    "setup.auto_advance": "Open the next step automatically when a deadline passes",
+    "setup.reminder_hours": "Remind those who haven't contributed, hours before a deadline (e.g. 24, 2)",
+    "setup.new_step_kind": "Kind of step to add",
+    "setup.time_zone": "Times are in {zone}.",
     "setup.save": "Save",
     "setup.add_step": "Add a step",
     "setup.remove_step": "Remove last step",
@@ -59,7 +63,9 @@ EN: dict[str, str] = {
     "status.step_state.cancelled": "cancelled",
     "status.facilitators": "Facilitators",
     "status.deadline": "Deadline",
-    "status.contributions": "{ideas} from {people}",
+    "status.participation": "Participation",
+    "status.contributed": "{n} of {members} members",
+    "status.missing": "Not yet",
     "count.idea.one": "1 idea",
     "count.idea.other": "{n} ideas",
     "count.person.one": "1 person",
@@ -120,6 +126,17 @@ EN: dict[str, str] = {
     "field.deadline": "Deadline",
     "field.kind": "Step kind",
     "field.template": "Template",
+    "field.reminder_hours": "Reminder hours",
+    # --- Vote (prioritisation) step: keys "vote.*" below this line ---
+    # --- end of vote step ---
+    # --- Evaluation step: keys "evaluation.*" below this line ---
+    # --- end of evaluation step ---
+    # --- Clarifications on ideas: keys "clarify.*" below this line ---
+    # --- end of clarifications ---
+    # --- Deadlines, reminders and jobs: keys "jobs.*", "reminder.*" below this line ---
+    # --- end of deadlines and reminders ---
+    # --- Templates: keys "template.*" below this line ---
+    # --- end of templates ---
 }
 
 

@@ -9,12 +9,12 @@ from cards.status import StatusView, StepStatus, render_help, render_status
 from cards.texts import t
 from trajectory import services
 from trajectory.errors import DomainError
-from trajectory.model import Trajectory
+from trajectory.model import Person, StepState, Trajectory
 
 from .context import Deps
 from .refusals import describe
 from .setup import setup_view
-from .steps import apply_events
+from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
 
 MAX_COMMAND_LENGTH = 2000
@@ -75,15 +75,22 @@ async def _transition(deps: Deps, turn: Turn, action: str) -> Answer:
     return Answer(text=await apply_events(deps, trajectory, events))
 
 
-async def _status_view(deps: Deps, trajectory: Trajectory) -> StatusView:
+async def _status_view(deps: Deps, trajectory: Trajectory, viewer: Person | None) -> StatusView:
+    """Per step: state, deadline and who took part (names of who hasn't: facilitators only)."""
+    show_names = viewer is not None and trajectory.is_facilitator(viewer.aad_id)
     steps = []
     async with deps.uows() as uow:
+        roster = await uow.channels.members(trajectory.channel.team_id)
         for step in trajectory.steps:
-            ideas = await uow.ideas.active_for_step(step.id) if step.kind == "ideas" and step.id else None
+            dialog = STEP_DIALOGS[step.kind]
+            took_part = await dialog.contributors(uow, step) if step.opened_at is not None else None
+            missing = None
+            if took_part is not None and show_names and step.state is StepState.OPEN and not dialog.anonymous(step):
+                missing = [m.name for m in roster if m.aad_id not in took_part]
             steps.append(StepStatus(
                 title=step.title, kind=step.kind, state=str(step.state), deadline=step.deadline,
-                ideas=len(ideas) if ideas is not None else None,
-                people=len({i.author.aad_id for i in ideas}) if ideas is not None else None,
+                contributed=len(took_part) if took_part is not None else None,
+                members=max(len(roster), len(took_part or ())), missing=missing,
             ))
     return StatusView(trajectory.title, str(trajectory.state), [p.name for p in trajectory.facilitators], steps)
 
@@ -92,7 +99,7 @@ async def _status(deps: Deps, turn: Turn) -> Answer:
     assert turn.channel is not None
     async with deps.uows() as uow:
         trajectory = await services.active_trajectory(uow, turn.channel.ref.channel_id)
-    return Answer(card=render_status(await _status_view(deps, trajectory)))
+    return Answer(card=render_status(await _status_view(deps, trajectory, turn.actor)))
 
 
 async def run(deps: Deps, turn: Turn, text: str) -> Answer:

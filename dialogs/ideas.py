@@ -6,6 +6,8 @@ from typing import Any
 
 from cards import verbs
 from cards.ideas import IdeasCardView, IdeaView, render_ideas_card, render_ideas_summary
+from cards.ideas import setup_fields as setup_fields
+from cards.setup import step_input
 from cards.texts import t
 from trajectory import services
 from trajectory.errors import DomainError, InvalidInput, NotFound
@@ -160,6 +162,16 @@ async def withdraw(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     return await _respond(deps, turn, _int(data, "step_id"), None, False, changed=False)
+
+
+def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """The idea step's settings as typed on the setup card (checked by the domain)."""
+    key = step_input(index, "max_per_person")
+    return {**settings, "max_per_person": data[key]} if key in data else dict(settings)
+
+
+async def contributors(uow: UnitOfWork, step: Step) -> set[str]:
+    return {i.author.aad_id for i in await uow.ideas.active_for_step(step.id)} if step.id is not None else set()
 
 
 VERBS = {

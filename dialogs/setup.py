@@ -11,13 +11,14 @@ from cards.setup import SetupView, StepFormView, render_setup_card, step_input
 from cards.texts import t
 from trajectory import services
 from trajectory.errors import DomainError, InvalidInput, NotFound
+from trajectory.kinds import STEP_KINDS
 from trajectory.model import Trajectory, TrajectoryState
 from trajectory.ports import UnitOfWork
 from trajectory.setup import StepDraft
 
 from .context import Deps
 from .refusals import describe
-from .steps import apply_events
+from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
 
 
@@ -40,15 +41,19 @@ async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, no
     tz = zone(time_zone)
     members = await uow.channels.members(trajectory.channel.team_id)
     creator = trajectory.created_by.aad_id
-    steps = [StepFormView(s.kind, s.title, s.prompt, s.settings, *_local_parts(s.deadline, tz)) for s in trajectory.steps]
+    steps = [StepFormView(s.kind, s.title, s.prompt, STEP_DIALOGS[s.kind].setup_fields(i, s.settings),
+                          *_local_parts(s.deadline, tz)) for i, s in enumerate(trajectory.steps)]
     return SetupView(
         trajectory_id=trajectory.id or 0,
         version=trajectory.version,
         title=trajectory.title,
         question=trajectory.question,
         steps=steps,
-        time_zone=f"Times are in {tz.key}.",
+        time_zone=t("setup.time_zone", zone=tz.key),
+        kinds=[(name, t(f"kind.{name}")) for name in STEP_KINDS],
         choices=[(m.aad_id, m.name) for m in members if m.aad_id != creator],
+        auto_advance=bool(trajectory.settings.get("auto_advance")),
+        reminder_hours=list(trajectory.settings.get("reminder_hours", [])),
         co_facilitators=[p.aad_id for p in trajectory.facilitators if p.aad_id != creator],
         editable=trajectory.state is TrajectoryState.DRAFT,
         notice=notice,
@@ -72,9 +77,7 @@ def read_form(data: dict[str, Any], trajectory: Trajectory, tz: ZoneInfo) -> ser
     """The typed values, for exactly the steps the stored draft has (card data can't add steps)."""
     steps = []
     for index, step in enumerate(trajectory.steps):
-        settings = dict(step.settings)
-        if step_input(index, "max_per_person") in data:
-            settings["max_per_person"] = data[step_input(index, "max_per_person")]
+        settings = STEP_DIALOGS[step.kind].read_setup(data, index, dict(step.settings))
         steps.append(StepDraft(
             kind=step.kind,
             title=str(data.get(step_input(index, "title"), step.title) or ""),
@@ -84,17 +87,21 @@ def read_form(data: dict[str, Any], trajectory: Trajectory, tz: ZoneInfo) -> ser
         ))
     chosen = data.get("co_facilitators", "")
     ids = [i.strip() for i in chosen.split(",") if i.strip()] if isinstance(chosen, str) else []
+    settings = {k: data[k] for k in ("auto_advance", "reminder_hours") if k in data}
     return services.SetupForm(title=data.get("title", trajectory.title),
-                              question=data.get("question", trajectory.question), steps=steps, co_facilitator_ids=ids)
+                              question=data.get("question", trajectory.question), steps=steps,
+                              co_facilitator_ids=ids, settings=settings)
 
 
-def _edited(form: services.SetupForm, verb: str) -> services.SetupForm:
+def _edited(form: services.SetupForm, verb: str, data: dict[str, Any]) -> services.SetupForm:
     steps = list(form.steps)
     if verb == verbs.SETUP_ADD_STEP:
-        steps.append(StepDraft(kind="ideas", title=t("kind.ideas").split(" (")[0]))
+        chosen = data.get("new_step_kind")
+        kind = STEP_KINDS[chosen] if isinstance(chosen, str) and chosen in STEP_KINDS else STEP_KINDS["ideas"]
+        steps.append(StepDraft(kind=kind.name, title=kind.default_title, prompt=kind.default_prompt))
     elif verb == verbs.SETUP_REMOVE_STEP and len(steps) > 1:
         steps.pop()
-    return services.SetupForm(form.title, form.question, steps, form.co_facilitator_ids)
+    return services.SetupForm(form.title, form.question, steps, form.co_facilitator_ids, form.settings)
 
 
 async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Answer:
@@ -113,7 +120,7 @@ async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Ans
             current = await uow.trajectories.get(trajectory_id)
             if current is None:
                 raise NotFound(what="trajectory")
-            form = _edited(read_form(data, current, tz), verb)
+            form = _edited(read_form(data, current, tz), verb, data)
             trajectory = await services.edit_setup(uow, trajectory_id, version, turn.actor, form, turn.now)
             if verb == verbs.SETUP_START:
                 trajectory, events = await services.transition(

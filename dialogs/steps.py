@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable
 from cards.texts import t
 from trajectory.events import Event, StepClosed, StepOpened, TrajectoryCancelled, TrajectoryClosed
 from trajectory.model import Step, Trajectory
+from trajectory.ports import UnitOfWork
 
 from . import ideas
 from .context import Deps
@@ -20,13 +21,20 @@ VerbHandler = Callable[[Deps, Turn, dict[str, Any]], Awaitable[Answer]]
 
 @dataclass(frozen=True)
 class StepDialog:
-    on_open: StepHook
-    on_close: StepHook
-    verbs: dict[str, VerbHandler]
+    """What a step kind does in the channel. One row per kind in STEP_DIALOGS."""
+
+    on_open: StepHook  # post the step's card (and remember where it is)
+    on_close: StepHook  # freeze the card, post the results
+    verbs: dict[str, VerbHandler]  # its card actions
+    contributors: Callable[[UnitOfWork, Step], Awaitable[set[str]]]  # aad ids of who took part
+    setup_fields: Callable[[int, dict[str, Any]], list[dict[str, Any]]]  # its inputs on the setup card
+    read_setup: Callable[[dict[str, Any], int, dict[str, Any]], dict[str, Any]]  # settings from those inputs
+    anonymous: Callable[[Step], bool] = lambda step: False  # whether names may be shown (status, reminders)
 
 
 STEP_DIALOGS: dict[str, StepDialog] = {
-    "ideas": StepDialog(on_open=ideas.on_open, on_close=ideas.on_close, verbs=ideas.VERBS),
+    "ideas": StepDialog(on_open=ideas.on_open, on_close=ideas.on_close, verbs=ideas.VERBS,
+                        contributors=ideas.contributors, setup_fields=ideas.setup_fields, read_setup=ideas.read_setup),
 }
 
 

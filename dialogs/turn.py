@@ -48,5 +48,8 @@ class Messenger(Protocol):
 
     async def reply_text(self, ref: CardRef, text: str) -> None: ...
 
+    async def send_private(self, channel: ChannelInfo, person: Person, card: dict[str, Any]) -> None:
+        """A 1:1 message from the bot to one member of the channel's team (reminders, questions)."""
+
     async def team_members(self) -> list[Person]:
         """The roster of the team this turn comes from (empty outside a team)."""

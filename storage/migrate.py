@@ -40,7 +40,8 @@ async def migrate(engine: AsyncEngine) -> None:
 def _upgrade(connection: sa.Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # "heads": step kinds may add revisions on parallel branches before a merge revision joins them.
+    command.upgrade(config, "heads")
 
 
 async def migrate_url(url: str) -> None:

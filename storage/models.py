@@ -107,6 +107,7 @@ class TrajectoryRow(Base):
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(sa.Integer)  # optimistic concurrency, see repositories
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, server_default=sa.text("'{}'"))
 
     __table_args__ = (
         # At most one draft or running trajectory per channel, even when two people race.

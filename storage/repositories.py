@@ -63,6 +63,7 @@ def _to_trajectory(row: sa.Row[Any], step_rows: list[sa.Row[Any]], people: list[
         created_at=row.created_at,
         facilitators=[_person(p.aad_id, p.name, p.user_id) for p in people],
         steps=[_to_step(s) for s in step_rows],
+        settings=dict(row.settings or {}),
         state=TrajectoryState(row.state),
         started_at=row.started_at,
         closed_at=row.closed_at,
@@ -75,6 +76,7 @@ def _mutable_trajectory_values(t: Trajectory) -> dict[str, Any]:
     return {
         "title": t.title,
         "question": t.question,
+        "settings": dict(t.settings),
         "state": t.state.value,
         "started_at": t.started_at,
         "closed_at": t.closed_at,

@@ -18,6 +18,7 @@ class FakeMessenger:
     roster: list[Person] = field(default_factory=list)
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # activity id -> current card
     replies: list[tuple[CardRef, Any]] = field(default_factory=list)
+    private: list[tuple[Person, dict[str, Any]]] = field(default_factory=list)  # 1:1 messages sent
     updates: list[tuple[CardRef, dict[str, Any]]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
 
@@ -36,6 +37,10 @@ class FakeMessenger:
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
         self.replies.append((ref, text))
+
+    async def send_private(self, channel: ChannelInfo, person: Person, card: dict[str, Any]) -> None:
+        assert person.user_id, "a private message needs the member's Teams id"
+        self.private.append((person, copy.deepcopy(card)))
 
     async def team_members(self) -> list[Person]:
         return list(self.roster)

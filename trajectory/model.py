@@ -84,6 +84,8 @@ class Trajectory:
     created_at: datetime
     facilitators: list[Person] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    # Trajectory-wide choices: auto_advance (bool), reminder_hours (hours before a deadline).
+    settings: dict[str, Any] = field(default_factory=dict)
     state: TrajectoryState = TrajectoryState.DRAFT
     started_at: datetime | None = None
     closed_at: datetime | None = None

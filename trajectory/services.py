@@ -6,8 +6,9 @@ never commit, so a refusal leaves nothing behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from . import engine
 from .errors import NoActiveTrajectory, NotFacilitator, NotFound, StaleVersion, TrajectoryExists
@@ -63,6 +64,7 @@ class SetupForm:
     question: object
     steps: list[StepDraft]
     co_facilitator_ids: list[str]
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 async def edit_setup(
@@ -79,7 +81,8 @@ async def edit_setup(
     roster.update({p.aad_id: p for p in trajectory.facilitators})
     chosen = [roster[i] for i in form.co_facilitator_ids if i in roster]
     edit_draft(
-        trajectory, title=form.title, question=form.question, steps=form.steps, co_facilitators=chosen, now=now
+        trajectory, title=form.title, question=form.question, steps=form.steps, co_facilitators=chosen, now=now,
+        settings=form.settings,
     )
     await uow.trajectories.save(trajectory, replace_steps=True)
     return trajectory

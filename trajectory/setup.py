@@ -16,6 +16,27 @@ MAX_QUESTION_LENGTH = 1000
 MAX_PROMPT_LENGTH = 1000
 MAX_STEPS = 12
 MAX_FACILITATORS = 10
+MAX_REMINDERS = 4
+MAX_REMINDER_HOURS = 24 * 14
+DEFAULT_SETTINGS: dict[str, Any] = {"auto_advance": False, "reminder_hours": [24, 2]}
+
+
+def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Complete and check trajectory-wide settings (defaults filled in). Raises InvalidInput."""
+    merged = {**DEFAULT_SETTINGS, **settings}
+    auto = merged["auto_advance"]
+    if isinstance(auto, str):
+        auto = auto.strip().lower() in ("true", "1", "yes", "on")
+    hours = merged["reminder_hours"]
+    if isinstance(hours, str):
+        hours = [h for h in hours.replace(";", ",").split(",") if h.strip()]
+    try:
+        hours = sorted({int(h) for h in hours}, reverse=True)
+    except (TypeError, ValueError):
+        raise InvalidInput(field="reminder_hours", reason="not_a_number") from None
+    if len(hours) > MAX_REMINDERS or any(not 1 <= h <= MAX_REMINDER_HOURS for h in hours):
+        raise InvalidInput(field="reminder_hours", reason="out_of_range", low=1, high=MAX_REMINDER_HOURS)
+    return {"auto_advance": bool(auto), "reminder_hours": hours}
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,7 @@ class Template:
     name: str
     question: str
     steps: tuple[StepDraft, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _ideas_only() -> tuple[StepDraft, ...]:
@@ -75,6 +97,7 @@ def new_trajectory(
         created_at=now,
         facilitators=[creator],
         steps=[build_step(d, i) for i, d in enumerate(chosen.steps)],
+        settings=normalise_trajectory_settings(dict(chosen.settings)),
     )
 
 
@@ -86,6 +109,7 @@ def edit_draft(
     steps: list[StepDraft],
     co_facilitators: list[Person],
     now: datetime,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Replace the draft's question, steps and co-facilitators (the creator always stays)."""
     if trajectory.state is not TrajectoryState.DRAFT:
@@ -97,10 +121,12 @@ def edit_draft(
     new_title = clean_text(title, field="title", max_length=MAX_TITLE_LENGTH)
     new_question = clean_text(question, field="question", max_length=MAX_QUESTION_LENGTH)
     built = [build_step(d, i, now) for i, d in enumerate(steps)]
+    new_settings = normalise_trajectory_settings({**trajectory.settings, **(settings or {})})
     deadlines = [s.deadline for s in built if s.deadline is not None]
     if deadlines != sorted(deadlines):
         raise InvalidInput(field="deadline", reason="out_of_order")
     trajectory.title, trajectory.question, trajectory.steps = new_title, new_question, built
+    trajectory.settings = new_settings
     others = [p for p in co_facilitators if p.aad_id != trajectory.created_by.aad_id]
     unique = list({p.aad_id: p for p in others}.values())
     trajectory.facilitators = [trajectory.created_by, *unique]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards import verbs
-from tests.bot.conftest import ALICE, BOB, CAROL, CHANNEL, Harness
+from tests.bot.conftest import ALICE, BOB, CAROL, CHANNEL, Harness, invoke
 from tests.cardcheck import assert_valid_card
 from tests.fakes import card_texts, find_actions
 from trajectory.model import StepState, TrajectoryState
@@ -82,13 +82,18 @@ async def test_start_posts_the_first_step_card(harness: Harness):
     assert sorted(posted["refresh"]["userIds"]) == sorted(p.user_id for p in harness.messenger.roster)
 
 
-async def test_status_lists_steps(harness: Harness):
+async def test_status_shows_participation_and_names_only_to_facilitators(harness: Harness):
     assert "no trajectory" in only_text(await harness.say(BOB, "status"))
     await harness.say(ALICE, "new Offsite")
     await harness.say(ALICE, "start")
-    card = only_card(await harness.say(CAROL, "status"))
-    texts = card_texts(card)
-    assert any("Offsite" in t for t in texts) and "open" in texts
+    step_id = (await active(harness)).steps[0].id
+    sent = await harness.send(invoke(BOB, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "Idea"}))
+    assert sent
+    for_member = card_texts(only_card(await harness.say(CAROL, "status")))
+    assert any("Offsite" in t for t in for_member) and "open" in for_member
+    assert "1 of 4 members" in for_member and "Not yet" not in for_member
+    for_facilitator = card_texts(only_card(await harness.say(ALICE, "status")))
+    assert "Alice Admin, Carol Coder, Dave Devops" in for_facilitator
 
 
 async def test_cancel_and_then_a_new_one(harness: Harness):

@@ -35,11 +35,12 @@ def form(ids: dict, **fields) -> dict:
 async def test_facilitator_saves_question_steps_deadline_and_co_facilitators(harness: Harness):
     ids = await draft(harness)
     card = await act(harness, ALICE, verbs.SETUP_SAVE, form(
-        ids, step_0_deadline_date="2026-12-01", step_0_deadline_time="17:00",
-        co_facilitators=f"{BOB.aad_id},forged-aad-id"), time_zone="Europe/Brussels")
+        ids, step_0_deadline_date="2026-12-01", step_0_deadline_time="17:00", auto_advance="true",
+        reminder_hours="4, 48", co_facilitators=f"{BOB.aad_id},forged-aad-id"), time_zone="Europe/Brussels")
     assert "Saved." in card_texts(card)
     trajectory = await active(harness)
     assert (trajectory.title, trajectory.question) == ("Offsite 2027", "What would make our offsite great?")
+    assert trajectory.settings == {"auto_advance": True, "reminder_hours": [48, 4]}
     step = trajectory.steps[0]
     assert (step.title, step.prompt, step.settings) == ("Ideas first", "Anything goes", {"max_per_person": 3})
     assert step.deadline == datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)  # 17:00 in Brussels
@@ -77,7 +78,8 @@ async def test_bad_input_is_explained(harness: Harness):
     ids = await draft(harness)
     for fields, words in [({"step_0_deadline_date": "2026-13-45"}, "isn't valid"),
                           ({"step_0_deadline_date": "2020-01-01"}, "in the past"),
-                          ({"title": ""}, "is empty"), ({"step_0_max_per_person": 99}, "between 1 and 10")]:
+                          ({"title": ""}, "is empty"), ({"step_0_max_per_person": 99}, "between 1 and 10"),
+                          ({"reminder_hours": "soon"}, "must be a number"), ({"reminder_hours": "0"}, "between 1")]:
         card = await act(harness, ALICE, verbs.SETUP_SAVE, form(ids, **fields))
         assert any(words in t for t in card_texts(card)), (fields, card_texts(card))
     assert (await active(harness)).title == "Offsite"

@@ -10,6 +10,7 @@ import pytest
 from cards import verbs
 from dialogs.commands import COMMANDS
 from cards.ideas import SUMMARY_MAX_IDEAS, IdeasCardView, IdeaView, render_ideas_card, render_ideas_summary
+from cards.ideas import setup_fields as ideas_setup_fields
 from cards.setup import SetupView, StepFormView, render_setup_card
 from cards.status import StatusView, StepStatus, render_help, render_status
 from tests.cardcheck import assert_valid_card
@@ -28,8 +29,10 @@ def ideas_view(**overrides) -> IdeasCardView:
 
 def setup_view(**overrides) -> SetupView:
     base = dict(trajectory_id=1, version=3, title="Offsite", question="Why?", time_zone="Times are in Europe/Brussels.",
-                steps=[StepFormView("ideas", "Collect", "Go", {"max_per_person": 5}, "2026-12-01", "17:00"),
-                       StepFormView("ideas", "More", "", {"max_per_person": 2})],
+                steps=[StepFormView("ideas", "Collect", "Go", ideas_setup_fields(0, {"max_per_person": 5}),
+                                    "2026-12-01", "17:00"),
+                       StepFormView("ideas", "More", "", ideas_setup_fields(1, {"max_per_person": 2}))],
+                kinds=[("ideas", "Collect ideas (async)")], auto_advance=True, reminder_hours=[24, 2],
                 choices=[("aad-b", "Bob"), ("aad-c", "Carol")], co_facilitators=["aad-b"])
     return SetupView(**{**base, **overrides})
 
@@ -51,7 +54,7 @@ CARDS = {
     "setup refused": lambda: render_setup_card(setup_view(notice="Only facilitators", notice_is_error=True)),
     "setup locked": lambda: render_setup_card(setup_view(editable=False, notice="Started")),
     "status": lambda: render_status(StatusView("Offsite", "running", ["Alice", "Bob"], [
-        StepStatus("Ideas", "ideas", "open", DEADLINE, 3, 2), StepStatus("More", "ideas", "pending", None)])),
+        StepStatus("Ideas", "ideas", "open", DEADLINE, 3, 6, ["Erin", "Frank **x**"]), StepStatus("More", "ideas", "pending", None)])),
     "help": lambda: render_help(COMMANDS, in_channel=True),
     "help personal unknown": lambda: render_help(COMMANDS, in_channel=False, unknown="**dance**"),
 }
