@@ -29,6 +29,7 @@ class SetupView:
     steps: list[StepFormView]
     time_zone: str
     kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) a facilitator can add
+    templates: list[tuple[str, str]] = field(default_factory=list)  # (name, label) to start over from
     choices: list[tuple[str, str]] = field(default_factory=list)  # (aad id, name) of team members
     co_facilitators: list[str] = field(default_factory=list)
     auto_advance: bool = False
@@ -80,6 +81,17 @@ def _trajectory_options(view: SetupView) -> list[Json]:
         body.append({"type": "Input.ChoiceSet", "id": "new_step_kind", "label": t("setup.new_step_kind"),
                      "choices": [{"title": label, "value": kind} for kind, label in view.kinds],
                      "value": view.kinds[0][0], "separator": True})
+    if view.templates:
+        body.append({"type": "ColumnSet", "columns": [
+            {"type": "Column", "width": "stretch", "items": [
+                {"type": "Input.ChoiceSet", "id": "template", "label": t("setup.template"),
+                 "choices": [{"title": label, "value": name} for name, label in view.templates],
+                 "value": view.templates[0][0]}]},
+            {"type": "Column", "width": "auto", "verticalContentAlignment": "Bottom", "items": [
+                {"type": "ActionSet", "actions": [execute(t("setup.use_template"), verbs.SETUP_TEMPLATE,
+                                                          {"trajectory_id": view.trajectory_id,
+                                                           "version": view.version})]}]},
+        ]})
     return body
 
 

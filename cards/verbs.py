@@ -5,6 +5,7 @@ SETUP_SAVE = "setup.save"
 SETUP_ADD_STEP = "setup.add_step"
 SETUP_REMOVE_STEP = "setup.remove_step"
 SETUP_START = "setup.start"
+SETUP_TEMPLATE = "setup.template"
 
 IDEAS_ADD = "ideas.add"
 IDEAS_EDIT = "ideas.edit"

@@ -14,7 +14,8 @@ from trajectory.errors import DomainError, InvalidInput, NotFound
 from trajectory.kinds import STEP_KINDS
 from trajectory.model import Trajectory, TrajectoryState
 from trajectory.ports import UnitOfWork
-from trajectory.setup import StepDraft
+from trajectory.setup import StepDraft, template_drafts
+from trajectory.templates import TEMPLATES
 
 from .context import Deps
 from .refusals import describe
@@ -51,6 +52,7 @@ async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, no
         steps=steps,
         time_zone=t("setup.time_zone", zone=tz.key),
         kinds=[(name, t(f"kind.{name}")) for name in STEP_KINDS],
+        templates=[(name, template.label) for name, template in TEMPLATES.items()],
         choices=[(m.aad_id, m.name) for m in members if m.aad_id != creator],
         auto_advance=bool(trajectory.settings.get("auto_advance")),
         reminder_hours=list(trajectory.settings.get("reminder_hours", [])),
@@ -101,6 +103,9 @@ def _edited(form: services.SetupForm, verb: str, data: dict[str, Any]) -> servic
         steps.append(StepDraft(kind=kind.name, title=kind.default_title, prompt=kind.default_prompt))
     elif verb == verbs.SETUP_REMOVE_STEP and len(steps) > 1:
         steps.pop()
+    elif verb == verbs.SETUP_TEMPLATE:
+        template, steps = template_drafts(str(data.get("template", "")))
+        return services.SetupForm(form.title, template.question, steps, form.co_facilitator_ids, form.settings)
     return services.SetupForm(form.title, form.question, steps, form.co_facilitator_ids, form.settings)
 
 
@@ -133,7 +138,10 @@ async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Ans
                 return Answer(text=describe(refusal))
             view = await setup_view(uow, stored, turn.time_zone, describe(refusal), True)
         return Answer(card=render_setup_card(view))
-    message = await apply_events(deps, trajectory, events) if events else t("setup.saved")
+    if events:
+        message = await apply_events(deps, trajectory, events)
+    else:
+        message = t("setup.template_applied" if verb == verbs.SETUP_TEMPLATE else "setup.saved")
     async with deps.uows() as uow:
         view = await setup_view(uow, trajectory, turn.time_zone, message)
     return Answer(card=render_setup_card(view))
@@ -146,4 +154,5 @@ def _bind(verb: str):
     return handler
 
 
-VERBS = {v: _bind(v) for v in (verbs.SETUP_SAVE, verbs.SETUP_ADD_STEP, verbs.SETUP_REMOVE_STEP, verbs.SETUP_START)}
+VERBS = {v: _bind(v) for v in (verbs.SETUP_SAVE, verbs.SETUP_ADD_STEP, verbs.SETUP_REMOVE_STEP, verbs.SETUP_START,
+                               verbs.SETUP_TEMPLATE)}

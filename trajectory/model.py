@@ -59,6 +59,17 @@ class CardRef:
     activity_id: str
 
 
+@dataclass(frozen=True)
+class StepDraft:
+    """A step as typed on the setup card or listed in a template, before the domain checks it."""
+
+    kind: str
+    title: str
+    prompt: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    deadline: datetime | None = None
+
+
 @dataclass
 class Step:
     kind: str

@@ -8,7 +8,8 @@ from typing import Any
 
 from .errors import InvalidInput, InvalidTransition
 from .kinds import kind_of
-from .model import ChannelRef, Person, Step, Trajectory, TrajectoryState
+from .model import ChannelRef, Person, Step, StepDraft, Trajectory, TrajectoryState
+from .templates import DEFAULT_TEMPLATE, TEMPLATES, Template
 from .text import clean_text
 
 MAX_TITLE_LENGTH = 120
@@ -39,34 +40,6 @@ def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {"auto_advance": bool(auto), "reminder_hours": hours}
 
 
-@dataclass(frozen=True)
-class StepDraft:
-    kind: str
-    title: str
-    prompt: str = ""
-    settings: dict[str, Any] = field(default_factory=dict)
-    deadline: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Template:
-    name: str
-    question: str
-    steps: tuple[StepDraft, ...]
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-def _ideas_only() -> tuple[StepDraft, ...]:
-    # The reference trajectory's sync steps, vote and evaluation arrive with their kinds;
-    # a template holds only kinds that exist.
-    return (StepDraft(kind="ideas", title="Collect ideas", prompt=kind_of("ideas").default_prompt),)
-
-
-TEMPLATES: dict[str, Template] = {
-    "default": Template(name="default", question="What should we improve?", steps=_ideas_only()),
-}
-
-
 def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> Step:
     kind = kind_of(draft.kind)
     if draft.deadline is not None and now is not None and draft.deadline <= now:
@@ -82,12 +55,19 @@ def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> 
     )
 
 
-def new_trajectory(
-    channel: ChannelRef, creator: Person, raw_title: object, now: datetime, template: str = "default"
-) -> Trajectory:
-    chosen = TEMPLATES.get(template)
+def template_drafts(name: str) -> tuple[Template, list[StepDraft]]:
+    """The template's question and the drafts of its steps whose kinds exist."""
+    chosen = TEMPLATES.get(name)
     if chosen is None:
-        raise InvalidInput(field="template", reason="unknown_template", template=template)
+        raise InvalidInput(field="template", reason="unknown_template", template=name)
+    drafts = chosen.available_steps()
+    return chosen, drafts
+
+
+def new_trajectory(
+    channel: ChannelRef, creator: Person, raw_title: object, now: datetime, template: str = DEFAULT_TEMPLATE
+) -> Trajectory:
+    chosen, drafts = template_drafts(template)
     title = clean_text(raw_title, field="title", max_length=MAX_TITLE_LENGTH)
     return Trajectory(
         channel=channel,
@@ -96,7 +76,7 @@ def new_trajectory(
         created_by=creator,
         created_at=now,
         facilitators=[creator],
-        steps=[build_step(d, i) for i, d in enumerate(chosen.steps)],
+        steps=[build_step(d, i) for i, d in enumerate(drafts)],
         settings=normalise_trajectory_settings(dict(chosen.settings)),
     )
 

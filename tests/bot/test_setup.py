@@ -100,3 +100,18 @@ async def test_add_and_remove_steps_then_a_co_facilitator_starts(harness: Harnes
     assert any("has started" in t for t in card_texts(started)) and not find_actions(started, verbs.SETUP_SAVE)
     trajectory = await active(harness)
     assert trajectory.state is TrajectoryState.RUNNING and len(harness.messenger.posts) == 1
+
+
+async def test_a_template_replaces_question_and_steps(harness: Harness):
+    from trajectory.templates import TEMPLATES
+
+    ids = await draft(harness)
+    card = await act(harness, ALICE, verbs.SETUP_TEMPLATE, form(ids, template="retrospective"))
+    assert any("template was applied" in t for t in card_texts(card))
+    trajectory = await active(harness)
+    assert trajectory.title == "Offsite 2027"  # typed values are kept where the template has none
+    assert trajectory.question == TEMPLATES["retrospective"].question
+    assert [s.title for s in trajectory.steps] == [s.title for s in TEMPLATES["retrospective"].available_steps()]
+    ids = find_actions(card, verbs.SETUP_SAVE)[0]["data"]
+    refused = await act(harness, ALICE, verbs.SETUP_TEMPLATE, form(ids, template="../../etc"))
+    assert any("unknown template" in t for t in card_texts(refused))
