@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
@@ -46,37 +46,22 @@ class FakeMessenger:
         return list(self.roster)
 
 
+def nodes(card: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card, depth first."""
+    if isinstance(card, dict):
+        yield card
+        for value in card.values():
+            yield from nodes(value)
+    elif isinstance(card, list):
+        for item in card:
+            yield from nodes(item)
+
+
 def card_texts(card: Any) -> list[str]:
-    """Every piece of text in a card, depth first (TextBlocks, TextRuns, facts, titles)."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str) and node.get("type") not in ("Input.ChoiceSet",):
-                    found.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    """Every piece of text in a card, depth first (TextBlocks, TextRuns, facts, titles, values)."""
+    return [node[key] for node in nodes(card) if node.get("type") != "Input.ChoiceSet"
+            for key in ("text", "title", "value") if isinstance(node.get(key), str)]
 
 
 def find_actions(card: Any, verb: str) -> list[dict[str, Any]]:
-    hits: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                hits.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return hits
+    return [n for n in nodes(card) if n.get("type") == "Action.Execute" and n.get("verb") == verb]

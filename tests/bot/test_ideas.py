@@ -6,7 +6,7 @@ from cards import verbs
 from tests.bot.conftest import ALICE, BOB, CAROL, DAVE, Harness
 from tests.bot.test_commands import active, only_text
 from tests.cardcheck import assert_valid_card
-from tests.fakes import card_texts, find_actions
+from tests.fakes import card_texts, find_actions, nodes
 from trajectory.model import StepState
 
 
@@ -110,7 +110,7 @@ async def test_next_closes_the_step_with_a_summary(harness: Harness):
     assert "Bob Builder" in texts and "Carol Coder" in texts
     # The idea text went into a TextRun (no markdown), never into a TextBlock.
     assert not any(b.get("type") == "TextBlock" and "evil" in b.get("text", "")
-                   for b in _all_nodes(summary))
+                   for b in nodes(summary))
     closed_card = harness.messenger.posts[ref.activity_id]
     assert not find_actions(closed_card, verbs.IDEAS_ADD)
     late = await harness.act(DAVE, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "too late"})
@@ -119,13 +119,3 @@ async def test_next_closes_the_step_with_a_summary(harness: Harness):
         stored = await uow.trajectories.by_step(step_id)
     assert stored.steps[0].state is StepState.CLOSED
     assert len(await ideas(harness, step_id)) == 2
-
-
-def _all_nodes(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _all_nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _all_nodes(item)

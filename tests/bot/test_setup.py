@@ -8,7 +8,7 @@ from cards import verbs
 from tests.bot.conftest import ALICE, BOB, CAROL, Harness, invoke
 from tests.bot.test_commands import active, only_card
 from tests.cardcheck import assert_valid_card
-from tests.fakes import card_texts, find_actions
+from tests.fakes import card_texts, find_actions, nodes
 from trajectory.model import TrajectoryState
 
 
@@ -47,20 +47,8 @@ async def test_facilitator_saves_question_steps_deadline_and_co_facilitators(har
     # Only real team members become co-facilitators; a forged id is ignored.
     assert [p.name for p in trajectory.facilitators] == ["Alice Admin", "Bob Builder"]
     # The card shows the deadline back in the facilitator's zone.
-    date_input = next(i for c in card["body"] if c.get("type") == "Container" for i in _inputs(c)
-                      if i.get("id") == "step_0_deadline_date")
+    date_input = next(n for n in nodes(card) if n.get("id") == "step_0_deadline_date")
     assert date_input["value"] == "2026-12-01"
-
-
-def _inputs(node):
-    if isinstance(node, dict):
-        if node.get("type", "").startswith("Input."):
-            yield node
-        for value in node.values():
-            yield from _inputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _inputs(item)
 
 
 async def test_members_and_stale_cards_change_nothing(harness: Harness):
