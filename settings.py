@@ -19,6 +19,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     host: str = ""
     port: int = 3978
+    # Host patterns of the Bot Connector service URLs Blend may call (empty: Teams' own hosts).
+    service_url_hosts: tuple[str, ...] = ()
     # Extra keys botbuilder's ConfigurationBotFrameworkAuthentication understands
     # (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for tests with a local key server).
     bot_auth_overrides: dict[str, str] = field(default_factory=dict)
@@ -60,4 +62,5 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         host=env.get("HOST", "").strip(),
         port=int(env.get("PORT", "3978") or 3978),
         bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},
+        service_url_hosts=tuple(h.strip().lower() for h in env.get("BLEND_SERVICE_URL_HOSTS", "").split(",") if h.strip()),
     )

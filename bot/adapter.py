@@ -24,6 +24,8 @@ from msrest.serialization import Model
 if TYPE_CHECKING:
     from settings import Settings
 
+from .service_urls import TEAMS_SERVICE_HOSTS, ServiceUrlPolicy
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024  # Teams messages are <= 100 KB; leave room for invokes with card data
@@ -91,9 +93,10 @@ def _serialise_body(body: Any) -> Any:
 class BlendAdapter(CloudAdapter):
     max_body_bytes = MAX_BODY_BYTES
 
-    def __init__(self, bot_framework_authentication=None) -> None:
+    def __init__(self, bot_framework_authentication=None, service_urls: ServiceUrlPolicy | None = None) -> None:
         apply_msrest_speedup()
         super().__init__(bot_framework_authentication)
+        self.service_urls = service_urls or ServiceUrlPolicy()
 
     async def process(
         self, request: web.Request, bot: Bot, ws_response: Optional[web.WebSocketResponse] = None
@@ -107,6 +110,9 @@ class BlendAdapter(CloudAdapter):
             activity = await _read_activity(request, self.max_body_bytes)
         except _Reject as reject:
             return _error(reject.status, reject.message)
+        if not self.service_urls.allows(activity.service_url):
+            # Replies go to the activity's serviceUrl: never relay to a host that isn't Teams'.
+            return _error(403, "serviceUrl not allowed")
 
         auth_result = await self._authenticate(request, activity)
         if isinstance(auth_result, web.Response):
@@ -192,7 +198,8 @@ def _auth_config(settings: "Settings") -> SimpleNamespace:
 
 
 def create_adapter(settings: "Settings") -> BlendAdapter:
-    adapter = BlendAdapter(ConfigurationBotFrameworkAuthentication(_auth_config(settings)))
+    policy = ServiceUrlPolicy(hosts=settings.service_url_hosts or TEAMS_SERVICE_HOSTS, loopback_only=settings.local_mode)
+    adapter = BlendAdapter(ConfigurationBotFrameworkAuthentication(_auth_config(settings)), policy)
     adapter.on_turn_error = _on_turn_error
     return adapter
 
