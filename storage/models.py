@@ -182,6 +182,44 @@ class ProcessedActivityRow(Base):
     received_at: Mapped[datetime]
 
 
+class JobRow(Base):
+    """A deadline or reminder due at a time (trajectory/jobs.py); claimed with a lease by one instance."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    trajectory_id: Mapped[int] = mapped_column(sa.ForeignKey("trajectories.id"))
+    # No ON DELETE: jobs exist only for opened steps, which are never deleted.
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(sa.String(16))
+    attempts: Mapped[int] = mapped_column(sa.Integer)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String)
+    claimed_until: Mapped[datetime | None]  # the lease of a running job; "not before" of a retry
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The same job can't be stored twice (a transition re-planned, two instances racing).
+        sa.UniqueConstraint("step_id", "kind", "due_at"),
+        sa.Index("ix_jobs_state_due_at", "state", "due_at"),  # the claim query
+        SQLITE_NO_ID_REUSE,
+    )
+
+
+class ReminderSendRow(Base):
+    """One reminder job's delivery to one member: a re-run of the job skips who already got it."""
+
+    __tablename__ = "reminder_sends"
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"), primary_key=True)
+    aad_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(16))  # sent | failed
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    at: Mapped[datetime]
+
+
 teams = TeamRow.__table__
 channels = ChannelRow.__table__
 members = MemberRow.__table__
@@ -190,4 +228,6 @@ facilitators = FacilitatorRow.__table__
 steps = StepRow.__table__
 ideas = IdeaRow.__table__
 processed_activities = ProcessedActivityRow.__table__
+jobs = JobRow.__table__
+reminder_sends = ReminderSendRow.__table__
 metadata = Base.metadata

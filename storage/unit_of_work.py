@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import models as m
 from .dialect import upsert_insert
+from .jobs_repository import SqlJobRepository
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
 
 
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     trajectories: SqlTrajectoryRepository
     ideas: SqlIdeaRepository
     channels: SqlChannelRepository
+    jobs: SqlJobRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -33,6 +35,7 @@ class SqlUnitOfWork:
         self.trajectories = SqlTrajectoryRepository(session)
         self.ideas = SqlIdeaRepository(session)
         self.channels = SqlChannelRepository(session)
+        self.jobs = SqlJobRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .errors import InvalidTransition
+from .errors import InvalidTransition, StepNotOpen
 from .events import (
     Event,
     StepClosed,
@@ -57,7 +57,8 @@ def start(trajectory: Trajectory, now: datetime) -> list[Event]:
 
 
 def advance(trajectory: Trajectory, now: datetime) -> list[Event]:
-    """Close the open step and open the next one; after the last step the trajectory closes."""
+    """Close the open step (if any: a deadline may have closed it) and open the next one; after the
+    last step the trajectory closes."""
     if trajectory.state is not TrajectoryState.RUNNING:
         raise _refuse(trajectory, "next")
     events: list[Event] = []
@@ -70,6 +71,18 @@ def advance(trajectory: Trajectory, now: datetime) -> list[Event]:
     else:
         events.append(_open(following, now))
     return events
+
+
+def close_current(trajectory: Trajectory, step_id: int, now: datetime) -> list[Event]:
+    """Close step ``step_id`` without opening the next one (its deadline passed); the trajectory keeps
+    running with no open step until ``advance``. Refused unless that step is the open one, so a late
+    deadline (the facilitator already moved on) changes nothing."""
+    if trajectory.state is not TrajectoryState.RUNNING:
+        raise _refuse(trajectory, "close_step")
+    current = trajectory.current_step
+    if current is None or current.id != step_id:
+        raise StepNotOpen(step_id=step_id)
+    return [_close(current, now)]
 
 
 def close(trajectory: Trajectory, now: datetime) -> list[Event]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .kinds.ideas import Idea
+from .jobs import JobRepository
 from .model import CardRef, ChannelRef, Person, Trajectory
 
 
@@ -49,6 +50,7 @@ class UnitOfWork(Protocol):
     trajectories: TrajectoryRepository
     ideas: IdeaRepository
     channels: ChannelRepository
+    jobs: JobRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...
     async def __aexit__(self, *exc: object) -> None: ...

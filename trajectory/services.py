@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import engine
+from . import deadlines, engine
 from .errors import NoActiveTrajectory, NotFacilitator, NotFound, StaleVersion, TrajectoryExists
 from .events import Event
 from .kinds import ideas
@@ -55,6 +55,7 @@ async def transition(
     require_facilitator(trajectory, actor)
     events = TRANSITIONS[action](trajectory, now)
     await uow.trajectories.save(trajectory)
+    await deadlines.schedule_after(uow, trajectory, events, now)  # in the same transaction
     return trajectory, events
 
 

@@ -22,6 +22,8 @@ TABLES = {
     "steps",
     "ideas",
     "processed_activities",
+    "jobs",
+    "reminder_sends",
     "alembic_version",
 }
 
