@@ -12,6 +12,10 @@ IDEAS_EDIT = "ideas.edit"
 IDEAS_WITHDRAW = "ideas.withdraw"
 IDEAS_REFRESH = "ideas.refresh"
 
+EVALUATION_SUBMIT = "evaluation.submit"
+EVALUATION_REFRESH = "evaluation.refresh"
+
 # Input ids: Teams merges the values of a card's inputs into the action data under these keys.
 IDEA_TEXT = "idea_text"
 EDIT_TEXT_PREFIX = "idea_edit_"
+EVALUATION_ANSWER_PREFIX = "evaluation_answer_"  # + question id

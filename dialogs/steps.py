@@ -11,6 +11,7 @@ from trajectory.events import Event, StepClosed, StepOpened, TrajectoryCancelled
 from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
+from . import evaluation
 from . import ideas
 from .context import Deps
 from .turn import Answer, Turn
@@ -35,6 +36,9 @@ class StepDialog:
 STEP_DIALOGS: dict[str, StepDialog] = {
     "ideas": StepDialog(on_open=ideas.on_open, on_close=ideas.on_close, verbs=ideas.VERBS,
                         contributors=ideas.contributors, setup_fields=ideas.setup_fields, read_setup=ideas.read_setup),
+    "evaluation": StepDialog(on_open=evaluation.on_open, on_close=evaluation.on_close, verbs=evaluation.VERBS,
+                             contributors=evaluation.contributors, setup_fields=evaluation.setup_fields,
+                             read_setup=evaluation.read_setup, anonymous=evaluation.anonymous),
 }
 
 

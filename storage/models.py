@@ -174,6 +174,25 @@ class IdeaRow(Base):
     )
 
 
+class ResponseRow(Base):
+    """One member's answers to an evaluation step, replaced whole (version-checked) on change."""
+
+    __tablename__ = "responses"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    # No ON DELETE: responses exist only for opened steps, which are never deleted.
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    respondent_aad_id: Mapped[str] = mapped_column(sa.String)
+    respondent_name: Mapped[str] = mapped_column(sa.String)
+    respondent_user_id: Mapped[str] = mapped_column(sa.String)
+    answers: Mapped[dict[str, Any]]  # question id -> 1..5, 0..10 or text
+    submitted_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+    # One response per member and step, even when two submissions race; it also serves the foreign key.
+    __table_args__ = (sa.UniqueConstraint("step_id", "respondent_aad_id"), SQLITE_NO_ID_REUSE)
+
+
 class ProcessedActivityRow(Base):
     """Ids of incoming activities already applied: Teams re-delivers on timeouts."""
 
@@ -228,6 +247,7 @@ facilitators = FacilitatorRow.__table__
 steps = StepRow.__table__
 ideas = IdeaRow.__table__
 processed_activities = ProcessedActivityRow.__table__
+responses = ResponseRow.__table__
 jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__
 metadata = Base.metadata

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import models as m
 from .dialect import upsert_insert
+from .evaluation_repository import SqlResponseRepository
 from .jobs_repository import SqlJobRepository
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
 
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
     trajectories: SqlTrajectoryRepository
     ideas: SqlIdeaRepository
     channels: SqlChannelRepository
+    responses: SqlResponseRepository
     jobs: SqlJobRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
         self.trajectories = SqlTrajectoryRepository(session)
         self.ideas = SqlIdeaRepository(session)
         self.channels = SqlChannelRepository(session)
+        self.responses = SqlResponseRepository(session)
         self.jobs = SqlJobRepository(session)
         return self
 

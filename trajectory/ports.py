@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .kinds.evaluation import ResponseRepository
 from .kinds.ideas import Idea
 from .jobs import JobRepository
 from .model import CardRef, ChannelRef, Person, Trajectory
@@ -50,6 +51,7 @@ class UnitOfWork(Protocol):
     trajectories: TrajectoryRepository
     ideas: IdeaRepository
     channels: ChannelRepository
+    responses: ResponseRepository  # evaluation step
     jobs: JobRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...

@@ -11,7 +11,10 @@ from trajectory.model import StepState
 
 
 async def started(h: Harness) -> int:
-    await h.say(ALICE, "new Offsite")
+    """A running trajectory of one idea step: the ideas-only template, whatever other kinds exist."""
+    sent = await h.say(ALICE, "new Offsite")
+    ids = find_actions(sent[0].attachments[0].content, verbs.SETUP_SAVE)[0]["data"]
+    await h.act(ALICE, verbs.SETUP_TEMPLATE, {**ids, "template": "ideas"})
     await h.say(ALICE, "start")
     return (await active(h)).steps[0].id
 

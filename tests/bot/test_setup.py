@@ -75,6 +75,9 @@ async def test_bad_input_is_explained(harness: Harness):
 
 async def test_add_and_remove_steps_then_a_co_facilitator_starts(harness: Harness):
     ids = await draft(harness)
+    # One step to start from, whatever kinds the default template can hold by now.
+    card = await act(harness, ALICE, verbs.SETUP_TEMPLATE, form(ids, template="ideas"))
+    ids = find_actions(card, verbs.SETUP_SAVE)[0]["data"]
     card = await act(harness, ALICE, verbs.SETUP_ADD_STEP, form(ids, co_facilitators=BOB.aad_id))
     assert len((await active(harness)).steps) == 2 and find_actions(card, verbs.SETUP_REMOVE_STEP)
     ids = find_actions(card, verbs.SETUP_SAVE)[0]["data"]

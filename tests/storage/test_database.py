@@ -22,6 +22,7 @@ TABLES = {
     "steps",
     "ideas",
     "processed_activities",
+    "responses",
     "jobs",
     "reminder_sends",
     "alembic_version",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..errors import InvalidInput
+from . import evaluation
 from . import ideas
 from .base import StepKind
 
 STEP_KINDS: dict[str, StepKind] = {
     ideas.KIND.name: ideas.KIND,
+    evaluation.KIND.name: evaluation.KIND,
 }
 
 

@@ -1,0 +1,172 @@
+"""The evaluation step in the channel: the survey card, members' answers, the results on close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards import verbs
+from cards.evaluation import EvaluationCardView, render_evaluation_card, render_evaluation_summary
+from cards.evaluation import setup_fields as setup_fields
+from cards.setup import step_input
+from cards.texts import t
+from trajectory import evaluation_service
+from trajectory.errors import DomainError, InvalidInput, NotFound
+from trajectory.kinds.evaluation import KIND, edit_questions, is_anonymous, questions_of
+from trajectory.model import Person, Step, StepState, Trajectory
+from trajectory.ports import UnitOfWork
+
+from .context import Deps
+from .refusals import describe
+from .turn import Answer, Turn
+
+
+def _int(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidInput(field=key, reason="not_a_number")
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(field=key, reason="not_a_number") from None
+
+
+async def _view(
+    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
+    is_error: bool = False,
+) -> EvaluationCardView:
+    step_id = step.id or 0
+    members = await uow.channels.members(trajectory.channel.team_id)
+    mine, version = None, 0
+    if viewer is not None:
+        response = await uow.responses.get(step_id, viewer.aad_id)
+        mine, version = (dict(response.answers), response.version) if response else ({}, 0)
+    return EvaluationCardView(
+        step_id=step_id,
+        trajectory_title=trajectory.title,
+        step_title=step.title,
+        prompt=step.prompt,
+        questions=questions_of(step.settings),
+        respondent_count=len(await uow.responses.respondents(step_id)),
+        anonymous=is_anonymous(step.settings),
+        is_open=step.state is StepState.OPEN,
+        deadline=step.deadline,
+        refresh_user_ids=[m.user_id for m in members if m.user_id],
+        mine=mine,
+        version=version,
+        notice=notice,
+        notice_is_error=is_error,
+    )
+
+
+async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
+    return render_evaluation_card(await _view(uow, trajectory, step, None))
+
+
+async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
+    """Post the survey card as a new channel post and remember where it is."""
+    async with deps.uows() as uow:
+        card = await shared_card(uow, trajectory, step)
+        channel = await uow.channels.get(trajectory.channel.channel_id)
+    if channel is None or step.id is None:
+        return
+    ref = await deps.messenger.post_card(channel, card)
+    step.card = ref
+    async with deps.uows() as uow:
+        await uow.trajectories.set_step_card(step.id, ref)
+        await uow.commit()
+
+
+async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
+    """Freeze the survey card and post the results in its thread."""
+    async with deps.uows() as uow:
+        closed = await shared_card(uow, trajectory, step)
+        summary = await evaluation_service.summary(uow, step)
+    results = render_evaluation_summary(step.title, trajectory.title, summary)
+    if step.card is not None:
+        await deps.messenger.update_card(step.card, closed)
+        await deps.messenger.reply_card(step.card, results)
+    else:
+        async with deps.uows() as uow:
+            channel = await uow.channels.get(trajectory.channel.channel_id)
+        if channel is not None:
+            await deps.messenger.post_card(channel, results)
+
+
+async def _respond(deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool) -> Answer:
+    """The member's own survey; after a first response, the channel's shared card (the count) too."""
+    async with deps.uows() as uow:
+        trajectory = await uow.trajectories.by_step(step_id)
+        step = trajectory.step(step_id) if trajectory else None
+        if trajectory is None or step is None or step.kind != KIND.name:
+            return Answer(text=describe(NotFound(what="step")))
+        personal = render_evaluation_card(await _view(uow, trajectory, step, turn.actor, notice, is_error))
+        shared = await shared_card(uow, trajectory, step) if changed and step.card else None
+    if shared is not None and step.card is not None:
+        await deps.messenger.update_card(step.card, shared)
+    return Answer(card=personal)
+
+
+def _answers(data: dict[str, Any]) -> dict[str, object]:
+    """Answers by question id, from the inputs Teams merged into the action data."""
+    prefix = verbs.EVALUATION_ANSWER_PREFIX
+    return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
+
+
+async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
+    assert turn.actor is not None
+    step_id, version = _int(data, "step_id"), _int(data, "version")
+    first = False
+    try:
+        async with deps.uows() as uow:
+            # A re-delivered activity was applied already: answer with the stored state.
+            if await uow.claim_activity(turn.activity_id):
+                _, first = await evaluation_service.submit_answers(
+                    uow, step_id, version, turn.actor, _answers(data), turn.now)
+                await uow.commit()
+    except DomainError as refusal:
+        return await _respond(deps, turn, step_id, describe(refusal), True, changed=False)
+    return await _respond(deps, turn, step_id, t("evaluation.saved"), False, changed=first)
+
+
+async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
+    return await _respond(deps, turn, _int(data, "step_id"), None, False, changed=False)
+
+
+def _lines(value: object) -> list[str]:
+    if not isinstance(value, str):
+        raise InvalidInput(field="evaluation_questions", reason="not_text")
+    return [part for part in value.splitlines() if part.strip()]
+
+
+def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """The questions as typed on the setup card (ids of unchanged questions kept; checked by the domain)."""
+    keys = {name: step_input(index, name) for name in ("likert", "nps", "open", "anonymous")}
+    result = dict(settings)
+    if any(keys[name] in data for name in ("likert", "nps", "open")):
+        current = questions_of(settings)
+
+        def typed(name: str, kind: str) -> list[str]:
+            if keys[name] in data:
+                return _lines(data[keys[name]])
+            return [q.text for q in current if q.type == kind]
+
+        nps = typed("nps", "nps")
+        result["questions"] = edit_questions(current, typed("likert", "likert"), " ".join(nps), typed("open", "text"))
+    if keys["anonymous"] in data:
+        result["anonymous"] = data[keys["anonymous"]]
+    return result
+
+
+async def contributors(uow: UnitOfWork, step: Step) -> set[str]:
+    """aad ids of the members who answered."""
+    return await uow.responses.respondents(step.id) if step.id is not None else set()
+
+
+def anonymous(step: Step) -> bool:
+    return is_anonymous(step.settings)
+
+
+VERBS = {
+    verbs.EVALUATION_SUBMIT: submit,
+    verbs.EVALUATION_REFRESH: show,
+}
