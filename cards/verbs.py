@@ -12,10 +12,16 @@ IDEAS_EDIT = "ideas.edit"
 IDEAS_WITHDRAW = "ideas.withdraw"
 IDEAS_REFRESH = "ideas.refresh"
 
+VOTE_SUBMIT = "vote.submit"
+VOTE_REFRESH = "vote.refresh"
+VOTE_REVEAL = "vote.reveal"
+
 EVALUATION_SUBMIT = "evaluation.submit"
 EVALUATION_REFRESH = "evaluation.refresh"
 
 # Input ids: Teams merges the values of a card's inputs into the action data under these keys.
 IDEA_TEXT = "idea_text"
 EDIT_TEXT_PREFIX = "idea_edit_"
+VOTE_OPTION_PREFIX = "vote_opt_"  # + option id: dots, score or approval for that option
+VOTE_PLACE_PREFIX = "vote_place_"  # + place (1 = first): the option id ranked there
 EVALUATION_ANSWER_PREFIX = "evaluation_answer_"  # + question id

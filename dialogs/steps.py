@@ -13,6 +13,7 @@ from trajectory.ports import UnitOfWork
 
 from . import evaluation
 from . import ideas
+from . import vote
 from .context import Deps
 from .turn import Answer, Turn
 
@@ -36,6 +37,8 @@ class StepDialog:
 STEP_DIALOGS: dict[str, StepDialog] = {
     "ideas": StepDialog(on_open=ideas.on_open, on_close=ideas.on_close, verbs=ideas.VERBS,
                         contributors=ideas.contributors, setup_fields=ideas.setup_fields, read_setup=ideas.read_setup),
+    "vote": StepDialog(on_open=vote.on_open, on_close=vote.on_close, verbs=vote.VERBS, contributors=vote.contributors,
+                       setup_fields=vote.setup_fields, read_setup=vote.read_setup, anonymous=vote.anonymous),
     "evaluation": StepDialog(on_open=evaluation.on_open, on_close=evaluation.on_close, verbs=evaluation.VERBS,
                              contributors=evaluation.contributors, setup_fields=evaluation.setup_fields,
                              read_setup=evaluation.read_setup, anonymous=evaluation.anonymous),

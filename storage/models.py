@@ -239,6 +239,49 @@ class ReminderSendRow(Base):
     at: Mapped[datetime]
 
 
+class VoteOptionRow(Base):
+    """A vote step's ballot line, frozen when the step opens (ideas may change later; ballots don't)."""
+
+    __tablename__ = "vote_options"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    # No ON DELETE: options exist only for opened steps, which are never deleted.
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    label: Mapped[str] = mapped_column(sa.Text)
+    # The idea it was copied from: a record of origin, not a link (no foreign key, so the ideas
+    # table can evolve without touching frozen ballots).
+    idea_id: Mapped[int | None] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.UniqueConstraint("step_id", "position"), SQLITE_NO_ID_REUSE)
+
+
+class VoteStateRow(Base):
+    """One row per opened vote step: when its options were frozen, and whether results are revealed."""
+
+    __tablename__ = "vote_state"
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"), primary_key=True)
+    frozen_at: Mapped[datetime]
+    offered: Mapped[int] = mapped_column(sa.Integer)  # candidates before the ballot was cut to size
+    revealed_at: Mapped[datetime | None]
+
+
+class BallotRow(Base):
+    """One member's ballot on a vote step, replaced whole (version-checked) on change."""
+
+    __tablename__ = "ballots"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    voter_aad_id: Mapped[str] = mapped_column(sa.String)
+    voter_name: Mapped[str] = mapped_column(sa.String)
+    voter_user_id: Mapped[str] = mapped_column(sa.String)
+    choices: Mapped[dict[str, Any]]  # option id -> dots / place / score / 1; {} = cleared
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+    # One ballot per member and step, even when two first submissions race; serves the foreign key.
+    __table_args__ = (sa.UniqueConstraint("step_id", "voter_aad_id"), SQLITE_NO_ID_REUSE)
+
+
 teams = TeamRow.__table__
 channels = ChannelRow.__table__
 members = MemberRow.__table__
@@ -247,6 +290,9 @@ facilitators = FacilitatorRow.__table__
 steps = StepRow.__table__
 ideas = IdeaRow.__table__
 processed_activities = ProcessedActivityRow.__table__
+vote_options = VoteOptionRow.__table__
+vote_state = VoteStateRow.__table__
+ballots = BallotRow.__table__
 responses = ResponseRow.__table__
 jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__

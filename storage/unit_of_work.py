@@ -12,6 +12,7 @@ from .dialect import upsert_insert
 from .evaluation_repository import SqlResponseRepository
 from .jobs_repository import SqlJobRepository
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
+from .vote_repository import SqlVoteRepository
 
 
 class SqlUnitOfWork:
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     trajectories: SqlTrajectoryRepository
     ideas: SqlIdeaRepository
     channels: SqlChannelRepository
+    votes: SqlVoteRepository
     responses: SqlResponseRepository
     jobs: SqlJobRepository
 
@@ -37,6 +39,7 @@ class SqlUnitOfWork:
         self.trajectories = SqlTrajectoryRepository(session)
         self.ideas = SqlIdeaRepository(session)
         self.channels = SqlChannelRepository(session)
+        self.votes = SqlVoteRepository(session)
         self.responses = SqlResponseRepository(session)
         self.jobs = SqlJobRepository(session)
         return self

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from .kinds.evaluation import ResponseRepository
 from .kinds.ideas import Idea
+from .kinds.vote import VoteRepository
 from .jobs import JobRepository
 from .model import CardRef, ChannelRef, Person, Trajectory
 
@@ -51,6 +52,7 @@ class UnitOfWork(Protocol):
     trajectories: TrajectoryRepository
     ideas: IdeaRepository
     channels: ChannelRepository
+    votes: VoteRepository  # vote step
     responses: ResponseRepository  # evaluation step
     jobs: JobRepository
 

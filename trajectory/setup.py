@@ -101,6 +101,8 @@ def edit_draft(
     new_title = clean_text(title, field="title", max_length=MAX_TITLE_LENGTH)
     new_question = clean_text(question, field="question", max_length=MAX_QUESTION_LENGTH)
     built = [build_step(d, i, now) for i, d in enumerate(steps)]
+    for step in built:
+        kind_of(step.kind).check_in_trajectory(step, built)
     new_settings = normalise_trajectory_settings({**trajectory.settings, **(settings or {})})
     deadlines = [s.deadline for s in built if s.deadline is not None]
     if deadlines != sorted(deadlines):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from ..errors import InvalidInput
 from . import evaluation
 from . import ideas
+from . import vote
 from .base import StepKind
 
 STEP_KINDS: dict[str, StepKind] = {
     ideas.KIND.name: ideas.KIND,
+    vote.KIND.name: vote.KIND,
     evaluation.KIND.name: evaluation.KIND,
 }
 

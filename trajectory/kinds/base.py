@@ -24,3 +24,6 @@ class StepKind:
     # Whether a member's contribution can be counted (participation, reminders).
     collects_contributions: bool = True
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Setup-time check of a step against the whole draft (e.g. a vote needs an earlier idea step);
+    # raises InvalidInput. Steps carry their positions.
+    check_in_trajectory: Callable[[Any, list[Any]], None] = lambda step, steps: None
