@@ -11,7 +11,7 @@ from cards import verbs
 from cards.evaluation import EvaluationCardView, render_evaluation_card, render_evaluation_summary, setup_fields
 from cards.setup import SetupView, StepFormView, render_setup_card
 from tests.cardcheck import assert_valid_card
-from tests.fakes import card_texts, find_actions
+from tests.fakes import card_texts, find_actions, nodes
 from trajectory.model import Person
 from trajectory.kinds.evaluation import (
     DEFAULT_QUESTIONS,
@@ -87,20 +87,10 @@ def test_card_is_valid(name):
     assert_valid_card(CARDS[name]())
 
 
-def _nodes(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
-
-
 @pytest.mark.parametrize("name", ["personal, answered", "summary, named"])
 def test_people_text_never_reaches_markdown(name):
     card = CARDS[name]()
-    markdown = json.dumps([n for n in _nodes(card) if n.get("type") in ("TextBlock", "FactSet")])
+    markdown = json.dumps([n for n in nodes(card) if n.get("type") in ("TextBlock", "FactSet")])
     assert "evil.example" not in markdown
     assert HOSTILE in card_texts(card) or any(HOSTILE in t for t in card_texts(card))
 
@@ -109,14 +99,14 @@ def test_shared_card_has_no_inputs_and_a_manual_refresh_button():
     card = CARDS["shared, big team"]()
     assert card["refresh"]["userIds"] == []
     assert find_actions(card, verbs.EVALUATION_REFRESH)
-    assert not any(n.get("type", "").startswith("Input.") for n in _nodes(card))
+    assert not any(n.get("type", "").startswith("Input.") for n in nodes(card))
     texts = card_texts(card)
     assert "3 people answered so far" in texts and "{{DATE(2026-12-01T16:00:00Z, SHORT)}}" in json.dumps(card)
 
 
 def test_personal_card_is_prefilled_and_carries_the_version():
     card = CARDS["personal, answered"]()
-    inputs = {n["id"]: n.get("value") for n in _nodes(card) if n.get("type", "").startswith("Input.")}
+    inputs = {n["id"]: n.get("value") for n in nodes(card) if n.get("type", "").startswith("Input.")}
     prefix = verbs.EVALUATION_ANSWER_PREFIX
     assert inputs[f"{prefix}async_helped"] == "4" and inputs[f"{prefix}recommend"] == "9"
     assert inputs[f"{prefix}keep"] == HOSTILE and inputs[f"{prefix}change"] == ""
@@ -128,7 +118,7 @@ def test_personal_card_is_prefilled_and_carries_the_version():
 
 def test_summary_numbers_chart_and_text_fallback():
     card = CARDS["summary"]()  # six people: ratings 1..5 then 1; NPS 0..5
-    charts = [n for n in _nodes(card) if n.get("type", "").startswith("Chart.")]
+    charts = [n for n in nodes(card) if n.get("type", "").startswith("Chart.")]
     assert len(charts) == 4  # three statements and the NPS
     assert [d["y"] for d in charts[0]["data"]] == [2, 1, 1, 1, 1]
     texts = card_texts(card)
@@ -148,5 +138,5 @@ def test_long_summaries_stop_in_time_and_say_how_many_more(name, total):
     card = CARDS[name]()
     assert len(json.dumps(card)) < 28 * 1024
     assert any(t.endswith("more.") for t in card_texts(card))
-    shown = sum(1 for n in _nodes(card) if n.get("type") == "TextRun" and n["text"][:9] in ("y" * 9, "z" * 9))
+    shown = sum(1 for n in nodes(card) if n.get("type") == "TextRun" and n["text"][:9] in ("y" * 9, "z" * 9))
     assert 0 < shown < total * 2
