@@ -4,6 +4,8 @@ Nothing imports this module; run it with ``python app.py``."""
 from __future__ import annotations
 
 import logging
+import time
+from typing import AsyncIterator
 
 from aiohttp import web
 
@@ -13,13 +15,17 @@ log = logging.getLogger("blend")
 
 ENGINE = web.AppKey("engine", object)
 SETTINGS = web.AppKey("settings", Settings)
+JOBS = web.AppKey("jobs", object)  # the dialogs.jobs.JobLoop, while the app runs
 
 
 def create_app(settings: Settings) -> web.Application:
     # botbuilder and SQLAlchemy load here, not at import, so `--help`-style tooling stays fast.
     from bot.adapter import create_adapter
-    from bot.handler import BlendBot
+    from bot.handler import BlendBot, utc_now
     from bot.http import messages_route
+    from bot.proactive import ProactiveChannels
+    from bot.sending import Sender
+    from dialogs.jobs import JobLoop, JobRunner
     from storage.database import create_engine, ping, session_factory
     from storage.migrate import migrate
     from storage.unit_of_work import SqlUnitOfWork
@@ -27,15 +33,27 @@ def create_app(settings: Settings) -> web.Application:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     adapter = create_adapter(settings)
-    bot = BlendBot(lambda: SqlUnitOfWork(sessions), bot_app_id=settings.app_id)
+    uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
+    bot = BlendBot(uows, bot_app_id=settings.app_id)
 
     async def healthz(_: web.Request) -> web.Response:
         if await ping(engine):
             return web.json_response({"status": "ok"})
         return web.json_response({"status": "database unavailable"}, status=503)
 
-    async def on_startup(_: web.Application) -> None:
+    async def database(_: web.Application) -> AsyncIterator[None]:
         await migrate(engine)
+        yield
+
+    # Deadlines and reminders: stored jobs, run in the background by whichever instance claims them.
+    sender = Sender(time.monotonic, tenant_per_second=settings.send_rate_per_second)
+    runner = JobRunner(uows, ProactiveChannels(adapter, sender, settings.app_id), clock=utc_now)
+    job_loop = JobLoop(runner, settings.job_interval_seconds)
+
+    async def jobs(_: web.Application) -> AsyncIterator[None]:
+        job_loop.start()
+        yield
+        await job_loop.stop()  # a job cut short is taken up again once its lease runs out
 
     async def on_cleanup(_: web.Application) -> None:
         await engine.dispose()
@@ -43,9 +61,13 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[ENGINE] = engine
+    app[JOBS] = job_loop
     app.router.add_post("/api/messages", messages_route(adapter, bot))
     app.router.add_get("/healthz", healthz)
-    app.on_startup.append(on_startup)
+    # In this order: the runner starts on a migrated database and stops before the engine closes
+    # (on_cleanup runs after the cleanup contexts have closed).
+    app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(jobs)
     app.on_cleanup.append(on_cleanup)
     return app
 

@@ -21,6 +21,10 @@ class Settings:
     port: int = 3978
     # Host patterns of the Bot Connector service URLs Blend may call (empty: Teams' own hosts).
     service_url_hosts: tuple[str, ...] = ()
+    # How often the background runner looks for due deadlines and reminders (seconds).
+    job_interval_seconds: float = 5.0
+    # Connector requests per second for proactive sends (reminders, deadline posts); Teams allows ~50.
+    send_rate_per_second: int = 40
     # Extra keys botbuilder's ConfigurationBotFrameworkAuthentication understands
     # (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for tests with a local key server).
     bot_auth_overrides: dict[str, str] = field(default_factory=dict)
@@ -45,6 +49,20 @@ _AUTH_OVERRIDE_KEYS = (
 )
 
 
+def _number(key: str, raw: str, default, kind):
+    """A positive number from the setting ``key`` (``raw``), or ``default`` when unset; else a clear error."""
+    raw = raw.strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{key} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{key} must be positive, not {raw!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
     """Read settings; values already in the environment win over the ``.env`` file."""
     if env is None:
@@ -62,5 +80,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         host=env.get("HOST", "").strip(),
         port=int(env.get("PORT", "3978") or 3978),
         bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},
+        job_interval_seconds=_number("BLEND_JOB_INTERVAL_SECONDS", env.get("BLEND_JOB_INTERVAL_SECONDS", ""), 5.0, float),
+        send_rate_per_second=_number("BLEND_SEND_RATE_PER_SECOND", env.get("BLEND_SEND_RATE_PER_SECOND", ""), 40, int),
         service_url_hosts=tuple(h.strip().lower() for h in env.get("BLEND_SERVICE_URL_HOSTS", "").split(",") if h.strip()),
     )

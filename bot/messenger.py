@@ -51,9 +51,9 @@ class TurnMessenger:
         await self._connector().conversations.reply_to_activity(ref.conversation_id, ref.activity_id, card_activity(card))
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
-        await self._connector().conversations.reply_to_activity(
-            ref.conversation_id, ref.activity_id, MessageFactory.text(text)
-        )
+        activity = MessageFactory.text(text)
+        activity.text_format = "plain"  # the sentence may quote a title someone typed
+        await self._connector().conversations.reply_to_activity(ref.conversation_id, ref.activity_id, activity)
 
     async def send_private(self, channel: ChannelInfo, person: Person, card: dict[str, Any]) -> None:
         """Open (or reuse: Teams returns the same 1:1 chat) a personal chat and post the card there."""
@@ -66,13 +66,20 @@ class TurnMessenger:
             channel_data={"tenant": {"id": tenant}},
         )
 
+        failed: list[Exception] = []
+
         async def deliver(context: TurnContext) -> None:
-            await context.send_activity(card_activity(card))
+            try:
+                await context.send_activity(card_activity(card))
+            except Exception as error:  # the adapter's pipeline would swallow it: the caller must know
+                failed.append(error)
 
         await self._context.adapter.create_conversation(
             self._bot_app_id, deliver, parameters, "msteams", channel.service_url or self._context.activity.service_url,
             None,
         )
+        if failed:
+            raise failed[0]
 
     async def team_members(self) -> list[Person]:
         people: list[Person] = []

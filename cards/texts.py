@@ -293,6 +293,25 @@ EN: dict[str, str] = {
     # --- Clarifications on ideas: keys "clarify.*" below this line ---
     # --- end of clarifications ---
     # --- Deadlines, reminders and jobs: keys "jobs.*", "reminder.*" below this line ---
+    "jobs.opened": "Step \u201c{step}\u201d is open.",
+    "jobs.deadline_closed": "The deadline of \u201c{step}\u201d has passed: the step is closed and its results are in this thread. A facilitator opens the next step with \u201cnext\u201d.",
+    "jobs.deadline_closed_last": "The deadline of \u201c{step}\u201d has passed: the step is closed and its results are in this thread. A facilitator finishes the trajectory with \u201cnext\u201d.",
+    "jobs.deadline_advanced": "The deadline of \u201c{closed}\u201d has passed: the step is closed. Now open: {opened}.",
+    "jobs.deadline_finished": "The deadline of \u201c{step}\u201d has passed: \u201c{title}\u201d is complete. Thank you all!",
+    "reminder.header": "Reminder: \u201c{step}\u201d closes soon",
+    "reminder.trajectory": "Part of \u201c{title}\u201d",
+    "reminder.closes": "Closes {when} ({left}).",
+    "reminder.left.minutes.one": "1 minute left",
+    "reminder.left.minutes.other": "{n} minutes left",
+    "reminder.left.hours.one": "about 1 hour left",
+    "reminder.left.hours.other": "about {n} hours left",
+    "reminder.left.days.one": "about 1 day left",
+    "reminder.left.days.other": "about {n} days left",
+    "reminder.instruction": "You haven't taken part yet. Open the card of this step in the channel \u201c{channel}\u201d of the team \u201c{team}\u201d to add yours.",
+    "reminder.instruction_unnamed": "You haven't taken part yet. Open the card of this step in your team's channel to add yours.",
+    "reminder.why": "You get this because you are in the team and haven't contributed to this step.",
+    "reminder.failed.one": "1 reminder about \u201c{step}\u201d could not be sent: Teams refused it or did not answer.",
+    "reminder.failed.other": "{n} reminders about \u201c{step}\u201d could not be sent: Teams refused them or did not answer.",
     # --- end of deadlines and reminders ---
     # --- Templates: keys "template.*" below this line ---
     # --- end of templates ---

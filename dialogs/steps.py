@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from cards.texts import t
-from trajectory.events import Event, StepClosed, StepOpened, TrajectoryCancelled, TrajectoryClosed
+from trajectory.events import Event, StepClosed, StepOpened, TrajectoryCancelled, TrajectoryClosed, TrajectoryStarted
 from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
@@ -61,10 +61,13 @@ async def apply_events(deps: Deps, trajectory: Trajectory, events: list[Event]) 
     if any(isinstance(e, TrajectoryCancelled) for e in events):
         return t("cancelled", title=trajectory.title)
     if any(isinstance(e, TrajectoryClosed) for e in events):
-        return t("finished" if closed and all(s.state != "skipped" for s in trajectory.steps) else "closed",
+        # (No step may have been open: a deadline closed it; "next" then finishes.)
+        return t("finished" if all(s.state != "skipped" for s in trajectory.steps) else "closed",
                  title=trajectory.title)
     if opened is not None and closed is None:
-        return t("started", title=trajectory.title, step=opened.title)
+        if any(isinstance(e, TrajectoryStarted) for e in events):
+            return t("started", title=trajectory.title, step=opened.title)
+        return t("jobs.opened", step=opened.title)  # "next" after a deadline closed the step
     if opened is not None and closed is not None:
         return t("advanced", closed=closed.title, opened=opened.title)
     return ""
