@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Callable
 
 from . import verbs
-from .base import Json, card, escape, execute, heading, line, notice, refresh, user_text, when
+from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
 from .setup import step_input
 from .texts import count, t
 from trajectory.kinds.vote import MAX_DOTS, MAX_OPTIONS, MAX_TOP_K, SCORE_MAX, SCORE_MIN, Method
@@ -254,16 +254,16 @@ def _header(view: VoteCardView) -> list[Json]:
 
 
 def _about(view: VoteCardView) -> list[Json]:
-    body = [line(f"**{escape(t(f'vote.method.{view.method}'))}** \u00b7 {escape(_explain(view))}", spacing="Medium")]
+    # Blend's own sentences (numbers only, no typed text): safe as markdown.
+    body = [line(f"**{t(f'vote.method.{view.method}')}** \u00b7 {_explain(view)}", spacing="Medium")]
     privacy = [t("vote.anonymous") if view.anonymous else t("vote.named")]
     if view.hidden:
         privacy.append(t("vote.hidden"))
-    body.append(line(escape(" ".join(privacy)), isSubtle=True, spacing="None"))
+    body.append(line(" ".join(privacy), isSubtle=True, spacing="None"))
     if view.offered > len(view.options):
-        body.append(line(escape(t("vote.truncated", shown=len(view.options), total=view.offered)), isSubtle=True))
+        body.append(line(t("vote.truncated", shown=len(view.options), total=view.offered), isSubtle=True))
     tally = t("vote.voters", voters=view.voters, members=view.members) if view.voters else t("vote.voters_zero")
-    body.append(line(escape(f"{t('vote.options', options=count(len(view.options), 'option'))} {tally}"),
-                     isSubtle=True))
+    body.append(line(f"{t('vote.options', options=count(len(view.options), 'option'))} {tally}", isSubtle=True))
     if view.deadline is not None:
         body.append(line(t("vote.closes", when=when(view.deadline)), isSubtle=True, spacing="None"))
     return body
@@ -342,8 +342,12 @@ def _ballot(view: VoteCardView, limit: int) -> list[Json]:
     return body
 
 
+def _notice(view: VoteCardView) -> list[Json]:
+    return [notice(view.notice, attention=view.notice_is_error)] if view.notice else []
+
+
 def _closed(view: VoteCardView) -> Json:
-    body = _header(view)
+    body = _header(view) + _notice(view)
     if not view.options:
         body.append(line(t(f"vote.no_options.{view.empty_reason or 'no_source'}"), isSubtle=True))
         return card(body)
@@ -358,10 +362,8 @@ def _open(view: VoteCardView, limit: int) -> Json:
     if not view.options:
         body.append(line(t("vote.no_options", reason=t(f"vote.no_options.{view.empty_reason or 'no_source'}")),
                          weight="Bolder"))
-        return card(body)
-    body += _about(view)
-    if view.notice:
-        body.append(notice(view.notice, attention=view.notice_is_error))
+        return card(body + _notice(view))
+    body += _about(view) + _notice(view)
     if view.results is not None:
         body.append(line(t("vote.results.live"), weight="Bolder", separator=True, spacing="Medium"))
         body += results_blocks(view.results, limit, live=True)
