@@ -47,8 +47,12 @@ class TurnMessenger:
         activity.type = ActivityTypes.message
         await self._connector().conversations.update_activity(ref.conversation_id, ref.activity_id, activity)
 
-    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        await self._connector().conversations.reply_to_activity(ref.conversation_id, ref.activity_id, card_activity(card))
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
+        sent = await self._connector().conversations.reply_to_activity(
+            ref.conversation_id, ref.activity_id, card_activity(card)
+        )
+        # A reply lives in the thread's conversation: update_card(thread id, reply id) changes it.
+        return CardRef(conversation_id=ref.conversation_id, activity_id=(sent.id if sent else None) or "")
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
         activity = MessageFactory.text(text)

@@ -1,4 +1,8 @@
-"""Cards of the idea-collection step: the live card in the channel, its per-member view, the summary."""
+"""Cards of the idea-collection step: the live card in the channel, its per-member view, the summary.
+
+Both the live card and the summary list everyone's ideas with their questions, comments and
+answers (cards/idea_list.py): Blend replaces the shared document people would otherwise use.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,15 @@ from datetime import datetime
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
+from .idea_list import PAGE_MAX_IDEAS, IdeaListView, render_idea_list, size
 from .setup import step_input
 from .texts import count, t
 from trajectory.kinds.ideas import MAX_IDEAS_PER_PERSON
 
-import json
-
-# Teams rejects big messages (and cards render slowly long before): the summary stops at whichever
-# comes first, a count or a size budget, and says how many more there are.
-SUMMARY_MAX_IDEAS = 100
-SUMMARY_BUDGET_BYTES = 24 * 1024
+# Teams refuses cards over ~28 KB (tests/cardcheck.py): a card's list of ideas gets what the rest of
+# the card leaves of this budget, and pages on from there (cards/idea_list.py).
+CARD_BUDGET_BYTES = 26 * 1024
+SUMMARY_MAX_IDEAS = PAGE_MAX_IDEAS
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class IdeasCardView:
     mine: list[IdeaView] | None = None
     notice: str | None = None
     notice_is_error: bool = False
+    # Everyone's ideas (a page of them), with clarifications; None: the count only.
+    listing: IdeaListView | None = None
+    # The viewer paged through the ideas: the page on its own, with the way back to their view.
+    browsing: bool = False
+    has_summary: bool = False  # closed with a summary in the thread (not cancelled)
 
 
 def setup_fields(index: int, settings: dict) -> list[Json]:
@@ -82,25 +90,51 @@ def _mine(view: IdeasCardView, mine: list[IdeaView]) -> list[Json]:
     return body
 
 
-def render_ideas_card(view: IdeasCardView) -> Json:
+def _closed(view: IdeasCardView) -> Json:
     body = _header(view)
+    body.append(line(t("ideas.closed", ideas=count(view.idea_count, "idea"),
+                       people=count(view.contributor_count, "person")), weight="Bolder"))
+    if view.has_summary:
+        body.append(line(t("clarify.see_summary"), isSubtle=True))
+    if view.notice:
+        body.append(notice(view.notice, attention=view.notice_is_error))
+    return card(body)
+
+
+def _with_list(body: list[Json], actions: list[Json], refresh_block: Json | None, listing: IdeaListView | None,
+               *, title: str | None, must_show_one: bool) -> Json:
+    """The card, with as much of the list of ideas as the rest of it leaves room for."""
+    if listing is not None:
+        room = CARD_BUDGET_BYTES - size(card(body, actions, refresh_block))
+        body = body + render_idea_list(listing, room, title=title, must_show_one=must_show_one)
+    return card(body, actions, refresh_block)
+
+
+def render_ideas_card(view: IdeasCardView) -> Json:
     if not view.is_open:
-        body.append(line(t("ideas.closed", ideas=count(view.idea_count, "idea"),
-                           people=count(view.contributor_count, "person")), weight="Bolder"))
-        return card(body)
+        return _closed(view)
+    body = _header(view)
     tally = t("ideas.count", ideas=count(view.idea_count, "idea"), people=count(view.contributor_count, "person"))
     body.append(line(tally if view.idea_count else t("ideas.count_zero"), isSubtle=True))
     if view.deadline is not None:
         body.append(line(t("ideas.closes", when=when(view.deadline)), isSubtle=True, spacing="None"))
     if view.notice:
         body.append(notice(view.notice, attention=view.notice_is_error))
+    refresh_data = {"step_id": view.step_id}
+    if view.browsing and view.listing is not None:
+        # Keep the page when Teams refreshes the card; "Show my ideas" goes back to the member's view.
+        refresh_data["start"] = view.listing.start
+        back = [execute(t("ideas.show_mine"), verbs.IDEAS_REFRESH, {"step_id": view.step_id}, inputs="none")]
+        return _with_list(body, back, refresh(verbs.IDEAS_REFRESH, refresh_data, view.refresh_user_ids),
+                          view.listing, title=None, must_show_one=True)
     can_add = view.mine is None or len(view.mine) < view.max_per_person
     actions: list[Json] = []
     if can_add:
+        # Not isRequired: Teams validates the inputs of a card's parents too, so a required empty
+        # idea would block every form nested below it (edit, ask, answer). The domain refuses empty.
         body.append({
             "type": "Input.Text", "id": verbs.IDEA_TEXT, "isMultiline": True, "maxLength": 500,
             "label": t("ideas.input"), "placeholder": t("ideas.placeholder", limit=view.max_per_person),
-            "isRequired": True, "errorMessage": t("input.empty", field=t("field.idea")),
         })
         # The button sits right under its input, above the member's own list.
         body.append({"type": "ActionSet", "actions": [
@@ -110,32 +144,33 @@ def render_ideas_card(view: IdeasCardView) -> Json:
     else:
         # Where Teams does not refresh automatically (over 60 members), a member asks for their view.
         actions.append(execute(t("ideas.show_mine"), verbs.IDEAS_REFRESH, {"step_id": view.step_id}, inputs="none"))
-    return card(body, actions, refresh(verbs.IDEAS_REFRESH, {"step_id": view.step_id}, view.refresh_user_ids))
+    return _with_list(body, actions, refresh(verbs.IDEAS_REFRESH, refresh_data, view.refresh_user_ids), view.listing,
+                      title=t("clarify.list_header"), must_show_one=False)
 
 
-def _summary_row(number: int, idea: IdeaView) -> Json:
-    return {"type": "ColumnSet", "separator": number > 1, "columns": [
-        {"type": "Column", "width": "auto", "items": [line(f"{number}.", weight="Bolder")]},
-        {"type": "Column", "width": "stretch", "items": [
-            user_text(idea.text),
-            user_text(idea.author_name, isSubtle=True, size="Small"),
-        ]},
-    ]}
+@dataclass(frozen=True)
+class SummaryView:
+    step_id: int
+    step_title: str
+    trajectory_title: str
+    listing: IdeaListView
+    refresh_user_ids: list[str] = field(default_factory=list)
+    personal: bool = False  # one member's view (answer forms, a facilitator's merge buttons)
+    notice: str | None = None
+    notice_is_error: bool = False
 
 
-def render_ideas_summary(step_title: str, trajectory_title: str, ideas: list[IdeaView]) -> Json:
-    body = heading(t("summary.header", step=step_title), subtle_line=trajectory_title)
-    if not ideas:
+def render_ideas_summary(view: SummaryView) -> Json:
+    """Every idea of a closed step, in the step's thread. Members keep asking and answering here,
+    so it is updated like the live card was (its CardRef is stored) and refreshed per member."""
+    body = heading(t("summary.header", step=view.step_title), subtle_line=view.trajectory_title)
+    if not view.listing.ideas:
         body.append(line(t("summary.none"), isSubtle=True))
-    used = len(json.dumps(body))
-    shown = 0
-    for number, idea in enumerate(ideas[:SUMMARY_MAX_IDEAS], start=1):
-        row = _summary_row(number, idea)
-        used += len(json.dumps(row, ensure_ascii=False).encode())
-        if used > SUMMARY_BUDGET_BYTES:
-            break
-        body.append(row)
-        shown = number
-    if shown < len(ideas):
-        body.append(line(t("summary.more", count=len(ideas) - shown), isSubtle=True))
-    return card(body)
+    if view.notice:
+        body.append(notice(view.notice, attention=view.notice_is_error))
+    data = {"step_id": view.step_id, "summary": True}
+    actions = [] if view.personal or not view.listing.ideas else [
+        execute(t("clarify.my_view"), verbs.IDEAS_REFRESH, data, inputs="none")]
+    refresh_data = {**data, "start": view.listing.start} if view.listing.start else data
+    refresh_block = refresh(verbs.IDEAS_REFRESH, refresh_data, view.refresh_user_ids) if view.listing.ideas else None
+    return _with_list(body, actions, refresh_block, view.listing, title=None, must_show_one=True)

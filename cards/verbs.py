@@ -11,6 +11,12 @@ IDEAS_ADD = "ideas.add"
 IDEAS_EDIT = "ideas.edit"
 IDEAS_WITHDRAW = "ideas.withdraw"
 IDEAS_REFRESH = "ideas.refresh"
+# Clarifications and merges on ideas (cards/idea_list.py, cards/clarify.py).
+IDEAS_CLARIFY = "ideas.clarify"  # {idea_id} + the three CLARIFY_* inputs of that idea
+IDEAS_ANSWER = "ideas.answer"  # {clarification_id, version[, view: "private"]} + ANSWER_TEXT_PREFIX<id>
+IDEAS_MERGE_CHOOSE = "ideas.merge_choose"  # {idea_id, version}: the facilitator's merge form
+IDEAS_MERGE = "ideas.merge"  # {idea_id, version} + MERGE_TARGET
+IDEAS_UNMERGE = "ideas.unmerge"  # {idea_id, version}
 
 VOTE_SUBMIT = "vote.submit"
 VOTE_REFRESH = "vote.refresh"
@@ -22,6 +28,11 @@ EVALUATION_REFRESH = "evaluation.refresh"
 # Input ids: Teams merges the values of a card's inputs into the action data under these keys.
 IDEA_TEXT = "idea_text"
 EDIT_TEXT_PREFIX = "idea_edit_"
+CLARIFY_TEXT_PREFIX = "clarify_text_"  # + idea id
+CLARIFY_KIND_PREFIX = "clarify_kind_"  # + idea id: "question" | "comment"
+CLARIFY_ANONYMOUS_PREFIX = "clarify_anon_"  # + idea id: "true" | "false"
+ANSWER_TEXT_PREFIX = "answer_text_"  # + clarification id
+MERGE_TARGET = "merge_target"  # id of the idea to merge into
 VOTE_OPTION_PREFIX = "vote_opt_"  # + option id: dots, score or approval for that option
 VOTE_PLACE_PREFIX = "vote_place_"  # + place (1 = first): the option id ranked there
 EVALUATION_ANSWER_PREFIX = "evaluation_answer_"  # + question id

@@ -5,60 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from cards import verbs
-from cards.ideas import IdeasCardView, IdeaView, render_ideas_card, render_ideas_summary
 from cards.ideas import setup_fields as setup_fields
 from cards.setup import step_input
 from cards.texts import t
 from trajectory import services
-from trajectory.errors import DomainError, InvalidInput, NotFound
-from trajectory.kinds.ideas import Idea, normalise_settings
-from trajectory.model import Person, Step, StepState, Trajectory
+from trajectory.errors import DomainError, NotFound
+from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
+from . import clarify
 from .context import Deps
+from .idea_views import int_of as _int
+from .idea_views import respond, shared_card, shared_summary, start_of
 from .refusals import describe
 from .turn import Answer, Turn
-
-
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(field=key, reason="not_a_number")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(field=key, reason="not_a_number") from None
-
-
-async def _view(
-    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
-    is_error: bool = False,
-) -> IdeasCardView:
-    ideas = await uow.ideas.active_for_step(step.id) if step.id is not None else []
-    members = await uow.channels.members(trajectory.channel.team_id)
-    mine = None
-    if viewer is not None:
-        mine = [IdeaView(i.id or 0, i.text, i.version) for i in ideas if i.author.aad_id == viewer.aad_id]
-    return IdeasCardView(
-        step_id=step.id or 0,
-        trajectory_title=trajectory.title,
-        question=trajectory.question,
-        step_title=step.title,
-        prompt=step.prompt,
-        idea_count=len(ideas),
-        contributor_count=len({i.author.aad_id for i in ideas}),
-        max_per_person=normalise_settings(step.settings)["max_per_person"],
-        is_open=step.state is StepState.OPEN,
-        deadline=step.deadline,
-        refresh_user_ids=[m.user_id for m in members if m.user_id],
-        mine=mine,
-        notice=notice,
-        notice_is_error=is_error,
-    )
-
-
-async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
-    return render_ideas_card(await _view(uow, trajectory, step, None))
 
 
 async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -76,37 +36,27 @@ async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
 
 
 async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
-    """Freeze the live card and post the summary of every idea in the step's thread."""
+    """Freeze the live card and post the summary of every idea in the step's thread; remember the
+    summary, where questions and answers go on."""
     async with deps.uows() as uow:
         closed = await shared_card(uow, trajectory, step)
-        ideas = await uow.ideas.active_for_step(step.id) if step.id is not None else []
-    summary = render_ideas_summary(step.title, trajectory.title, [_idea_view(i) for i in ideas])
+        summary = await shared_summary(uow, trajectory, step)
     if step.card is not None:
         await deps.messenger.update_card(step.card, closed)
-        await deps.messenger.reply_card(step.card, summary)
+        ref = await deps.messenger.reply_card(step.card, summary)
     else:
         async with deps.uows() as uow:
             channel = await uow.channels.get(trajectory.channel.channel_id)
-        if channel is not None:
-            await deps.messenger.post_card(channel, summary)
-
-
-def _idea_view(idea: Idea) -> IdeaView:
-    return IdeaView(idea.id or 0, idea.text, idea.version, idea.author.name)
+        ref = await deps.messenger.post_card(channel, summary) if channel is not None else None
+    if ref is not None and step.id is not None:
+        async with deps.uows() as uow:
+            await uow.ideas.set_summary_card(step.id, ref)
+            await uow.commit()
 
 
 async def _respond(deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool) -> Answer:
-    """The clicking member's own view; after a change, the channel's shared card too."""
-    async with deps.uows() as uow:
-        trajectory = await uow.trajectories.by_step(step_id)
-        step = trajectory.step(step_id) if trajectory else None
-        if trajectory is None or step is None:
-            return Answer(text=describe(NotFound(what="step")))
-        personal = render_ideas_card(await _view(uow, trajectory, step, turn.actor, notice, is_error))
-        shared = await shared_card(uow, trajectory, step) if changed and step.card else None
-    if shared is not None and step.card is not None:
-        await deps.messenger.update_card(step.card, shared)
-    return Answer(card=personal)
+    """The clicking member's view of the live card (adding, editing, withdrawing happen there)."""
+    return await respond(deps, turn, step_id, notice, is_error, changed, summary=False)
 
 
 async def _step_of_idea(deps: Deps, idea_id: int) -> int | None:
@@ -161,7 +111,10 @@ async def withdraw(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _respond(deps, turn, _int(data, "step_id"), None, False, changed=False)
+    """A refresh, "Show my ideas", or a page of everyone's ideas; of the summary with ``summary``."""
+    summary = data.get("summary") is True
+    return await respond(deps, turn, _int(data, "step_id"), None, False, changed=False, summary=summary,
+                         start=start_of(data))
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +124,8 @@ def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> di
 
 
 async def contributors(uow: UnitOfWork, step: Step) -> set[str]:
-    return {i.author.aad_id for i in await uow.ideas.active_for_step(step.id)} if step.id is not None else set()
+    # Merged duplicates count: their authors took part.
+    return {i.author.aad_id for i in await uow.ideas.in_step(step.id)} if step.id is not None else set()
 
 
 VERBS = {
@@ -179,4 +133,5 @@ VERBS = {
     verbs.IDEAS_EDIT: edit,
     verbs.IDEAS_WITHDRAW: withdraw,
     verbs.IDEAS_REFRESH: show,
+    **clarify.VERBS,
 }

@@ -43,8 +43,8 @@ class Messenger(Protocol):
 
     async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None: ...
 
-    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        """Reply in the thread of an earlier post."""
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
+        """Reply in the thread of an earlier post; the reply's ref (update_card can change it later)."""
 
     async def reply_text(self, ref: CardRef, text: str) -> None: ...
 

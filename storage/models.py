@@ -166,12 +166,52 @@ class IdeaRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(sa.Integer)
+    # The idea a facilitator merged this duplicate into (chains resolve to the last one); NULL = not merged.
+    merged_into: Mapped[int | None] = mapped_column(sa.ForeignKey("ideas.id"))
 
     # Leads with step_id, so it also serves the step_id foreign key and "ideas of a step".
     __table_args__ = (
         sa.Index("ix_ideas_step_id_author_aad_id", "step_id", "author_aad_id"),
         SQLITE_NO_ID_REUSE,
     )
+
+
+class ClarificationRow(Base):
+    """A question or comment on an idea, and its author's answer (trajectory/kinds/clarifications.py)."""
+
+    __tablename__ = "clarifications"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    # The idea's step, copied: a card reads a step's clarifications (and a member's count) in one query.
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"))
+    # No ON DELETE: ideas are never deleted (withdrawn ones stay, with their clarifications).
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    asker_aad_id: Mapped[str] = mapped_column(sa.String)
+    asker_name: Mapped[str] = mapped_column(sa.String)  # "" when anonymous
+    anonymous: Mapped[bool] = mapped_column(sa.Boolean)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    text: Mapped[str] = mapped_column(sa.Text)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (
+        # Leads with step_id: serves the foreign key, "clarifications of a step" and the per-asker limit.
+        sa.Index("ix_clarifications_step_id_asker_aad_id", "step_id", "asker_aad_id"),
+        sa.CheckConstraint("kind IN ('question', 'comment')", name="kind"),
+        # The database itself refuses to keep the name of an anonymous asker.
+        sa.CheckConstraint("NOT anonymous OR asker_name = ''", name="anonymous_unnamed"),
+        SQLITE_NO_ID_REUSE,
+    )
+
+
+class SummaryCardRow(Base):
+    """Where a step's summary was posted (a reply in its thread), so that it can be updated later."""
+
+    __tablename__ = "summary_cards"
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String)
+    activity_id: Mapped[str] = mapped_column(sa.String)
 
 
 class ResponseRow(Base):
@@ -289,11 +329,13 @@ trajectories = TrajectoryRow.__table__
 facilitators = FacilitatorRow.__table__
 steps = StepRow.__table__
 ideas = IdeaRow.__table__
+clarifications = ClarificationRow.__table__
+summary_cards = SummaryCardRow.__table__
 processed_activities = ProcessedActivityRow.__table__
 vote_options = VoteOptionRow.__table__
 vote_state = VoteStateRow.__table__
 ballots = BallotRow.__table__
-responses = ResponseRow.__table__
 jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__
+responses = ResponseRow.__table__
 metadata = Base.metadata

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trajectory.errors import NotFound, StaleVersion, TrajectoryExists
+from trajectory.errors import MergeTargetUnavailable, NotFound, StaleVersion, TrajectoryExists
 from trajectory.kinds.ideas import Idea, IdeaState
 from trajectory.model import CardRef, ChannelRef, Mode, Person, Step, StepState, Trajectory, TrajectoryState
 from trajectory.ports import ChannelInfo
@@ -249,7 +249,12 @@ def _to_idea(row: sa.Row[Any]) -> Idea:
         state=IdeaState(row.state),
         version=row.version,
         id=row.id,
+        merged_into=row.merged_into,
     )
+
+
+# Active = not withdrawn and not merged into another idea (what a card lists and a vote offers).
+_ACTIVE_IDEA = sa.and_(m.ideas.c.state == IdeaState.ACTIVE.value, m.ideas.c.merged_into.is_(None))
 
 
 class SqlIdeaRepository:
@@ -290,7 +295,7 @@ class SqlIdeaRepository:
     async def active_for_step(self, step_id: int) -> list[Idea]:
         select = (
             sa.select(m.ideas)
-            .where(m.ideas.c.step_id == step_id, m.ideas.c.state == IdeaState.ACTIVE.value)
+            .where(m.ideas.c.step_id == step_id, _ACTIVE_IDEA)
             .order_by(m.ideas.c.created_at, m.ideas.c.id)
         )
         return [_to_idea(r) for r in await self._session.execute(select)]
@@ -299,9 +304,79 @@ class SqlIdeaRepository:
         select = sa.select(sa.func.count()).where(
             m.ideas.c.step_id == step_id,
             m.ideas.c.author_aad_id == aad_id,
-            m.ideas.c.state == IdeaState.ACTIVE.value,
+            _ACTIVE_IDEA,
         )
         return (await self._session.execute(select)).scalar_one()
+
+    # ---- merges and the summary card (clarifications on ideas)
+
+    async def in_step(self, step_id: int) -> list[Idea]:
+        """Active and merged ideas (not withdrawn), oldest first: what a card shows, merges included."""
+        select = (
+            sa.select(m.ideas)
+            .where(m.ideas.c.step_id == step_id, m.ideas.c.state == IdeaState.ACTIVE.value)
+            .order_by(m.ideas.c.created_at, m.ideas.c.id)
+        )
+        return [_to_idea(r) for r in await self._session.execute(select)]
+
+    async def merge(self, idea: Idea, expected_version: int) -> None:
+        """Store ``idea.merged_into`` if the idea is still at ``expected_version`` and unmerged and the
+        target still active; StaleVersion / MergeTargetUnavailable otherwise.
+
+        The target row is locked too (a no-op UPDATE), so a concurrent merge the other way round or a
+        withdrawal of the target waits and then sees this one. Rows are locked in id order, so two
+        merges of the same pair never deadlock on PostgreSQL.
+        """
+        assert idea.id is not None and idea.merged_into is not None
+        table = m.ideas
+        merge = (
+            sa.update(table)
+            .where(table.c.id == idea.id, table.c.version == expected_version, _ACTIVE_IDEA)
+            .values(merged_into=idea.merged_into, updated_at=idea.updated_at, version=table.c.version + 1)
+        )
+        guard = sa.update(table).where(table.c.id == idea.merged_into, _ACTIVE_IDEA).values(version=table.c.version)
+        statements = [
+            (idea.id, merge, StaleVersion(idea_id=idea.id)),
+            (idea.merged_into, guard, MergeTargetUnavailable(idea_id=idea.merged_into)),
+        ]
+        for _, statement, refusal in sorted(statements, key=lambda row: row[0]):
+            if (await self._session.execute(statement)).rowcount != 1:
+                raise refusal
+        idea.version = expected_version + 1
+
+    async def unmerge(self, idea: Idea, expected_version: int) -> None:
+        update = (
+            sa.update(m.ideas)
+            .where(m.ideas.c.id == idea.id, m.ideas.c.version == expected_version, m.ideas.c.merged_into.is_not(None))
+            .values(merged_into=None, updated_at=idea.updated_at, version=m.ideas.c.version + 1)
+        )
+        if (await self._session.execute(update)).rowcount != 1:
+            raise StaleVersion(idea_id=idea.id)
+        idea.version = expected_version + 1
+
+    async def release_merged_into(self, idea_id: int, now: datetime) -> int:
+        """Ideas merged into ``idea_id`` stand on their own again (it was withdrawn); how many."""
+        update = (
+            sa.update(m.ideas)
+            .where(m.ideas.c.merged_into == idea_id)
+            .values(merged_into=None, updated_at=now, version=m.ideas.c.version + 1)
+        )
+        return (await self._session.execute(update)).rowcount
+
+    async def summary_card(self, step_id: int) -> CardRef | None:
+        select = sa.select(m.summary_cards).where(m.summary_cards.c.step_id == step_id)
+        row = (await self._session.execute(select)).first()
+        return CardRef(row.conversation_id, row.activity_id) if row else None
+
+    async def set_summary_card(self, step_id: int, card: CardRef) -> None:
+        insert = upsert_insert(self._session, m.summary_cards).values(
+            step_id=step_id, conversation_id=card.conversation_id, activity_id=card.activity_id
+        )
+        insert = insert.on_conflict_do_update(
+            index_elements=[m.summary_cards.c.step_id],
+            set_={"conversation_id": insert.excluded.conversation_id, "activity_id": insert.excluded.activity_id},
+        )
+        await self._session.execute(insert)
 
 
 # ---------------------------------------------------------------- channels and rosters

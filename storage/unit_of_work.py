@@ -8,6 +8,7 @@ from typing import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import models as m
+from .clarifications_repository import SqlClarificationRepository
 from .dialect import upsert_insert
 from .evaluation_repository import SqlResponseRepository
 from .jobs_repository import SqlJobRepository
@@ -23,10 +24,11 @@ class SqlUnitOfWork:
 
     trajectories: SqlTrajectoryRepository
     ideas: SqlIdeaRepository
+    clarifications: SqlClarificationRepository
     channels: SqlChannelRepository
     votes: SqlVoteRepository
-    responses: SqlResponseRepository
     jobs: SqlJobRepository
+    responses: SqlResponseRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -38,10 +40,11 @@ class SqlUnitOfWork:
         self._session = session = self._sessions()
         self.trajectories = SqlTrajectoryRepository(session)
         self.ideas = SqlIdeaRepository(session)
+        self.clarifications = SqlClarificationRepository(session)
         self.channels = SqlChannelRepository(session)
         self.votes = SqlVoteRepository(session)
-        self.responses = SqlResponseRepository(session)
         self.jobs = SqlJobRepository(session)
+        self.responses = SqlResponseRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

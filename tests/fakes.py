@@ -18,6 +18,7 @@ class FakeMessenger:
     roster: list[Person] = field(default_factory=list)
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # activity id -> current card
     replies: list[tuple[CardRef, Any]] = field(default_factory=list)
+    reply_posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # reply id -> current card (reply_card)
     private: list[tuple[Person, dict[str, Any]]] = field(default_factory=list)  # 1:1 messages sent
     updates: list[tuple[CardRef, dict[str, Any]]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
@@ -28,12 +29,15 @@ class FakeMessenger:
         return CardRef(conversation_id=f"{channel.ref.channel_id};messageid={activity_id}", activity_id=activity_id)
 
     async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        assert ref.activity_id in self.posts, "update of a message that was never posted"
-        self.posts[ref.activity_id] = copy.deepcopy(card)
+        assert ref.activity_id in self.posts or ref.activity_id in self.reply_posts, "update of a message never sent"
+        (self.posts if ref.activity_id in self.posts else self.reply_posts)[ref.activity_id] = copy.deepcopy(card)
         self.updates.append((ref, copy.deepcopy(card)))
 
-    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
         self.replies.append((ref, copy.deepcopy(card)))
+        activity_id = str(next(self._ids))
+        self.reply_posts[activity_id] = copy.deepcopy(card)
+        return CardRef(conversation_id=ref.conversation_id, activity_id=activity_id)
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
         self.replies.append((ref, text))

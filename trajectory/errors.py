@@ -54,5 +54,41 @@ class NotAuthor(DomainError):
     code = "not_author"
 
 
+# --- clarifications and merges of ideas (trajectory/kinds/clarifications.py, kinds/ideas.py)
+class NotIdeaAuthor(NotAuthor):
+    code = "clarify_not_author"
+
+
+class OwnIdea(DomainError):
+    code = "clarify_own_idea"
+
+
+class IdeaGone(DomainError):
+    """The idea was withdrawn: it takes no more questions or answers."""
+
+    code = "clarify_idea_gone"
+
+
+class ClarificationLimit(LimitReached):
+    code = "clarify_limit"
+
+
+class IdeaMerged(DomainError):
+    code = "idea_merged"
+
+
+class MergeIntoItself(DomainError):
+    code = "merge_self"
+
+
+class MergeTargetUnavailable(DomainError):
+    code = "merge_unavailable"
+
+
+class MergeTooLate(DomainError):
+    code = "merge_too_late"
+# --- end of clarifications and merges
+
+
 class UnknownIdentity(DomainError):
     code = "unknown_identity"

@@ -4,9 +4,11 @@ tests may implement them in memory."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from .kinds.evaluation import ResponseRepository
+from .kinds.clarifications import ClarificationRepository
 from .kinds.ideas import Idea
 from .kinds.vote import VoteRepository
 from .jobs import JobRepository
@@ -39,6 +41,14 @@ class IdeaRepository(Protocol):
     async def save(self, idea: Idea, expected_version: int) -> None: ...
     async def active_for_step(self, step_id: int) -> list[Idea]: ...
     async def count_active_by_author(self, step_id: int, aad_id: str) -> int: ...
+    # Merges and the summary (clarifications on ideas). "Active" above = not withdrawn and not merged.
+    async def in_step(self, step_id: int) -> list[Idea]:
+        """Active and merged ideas, oldest first."""
+    async def merge(self, idea: Idea, expected_version: int) -> None: ...
+    async def unmerge(self, idea: Idea, expected_version: int) -> None: ...
+    async def release_merged_into(self, idea_id: int, now: datetime) -> int: ...
+    async def summary_card(self, step_id: int) -> CardRef | None: ...
+    async def set_summary_card(self, step_id: int, card: CardRef) -> None: ...
 
 
 class ChannelRepository(Protocol):
@@ -51,6 +61,7 @@ class ChannelRepository(Protocol):
 class UnitOfWork(Protocol):
     trajectories: TrajectoryRepository
     ideas: IdeaRepository
+    clarifications: ClarificationRepository  # questions and comments on ideas
     channels: ChannelRepository
     votes: VoteRepository  # vote step
     responses: ResponseRepository  # evaluation step

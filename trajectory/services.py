@@ -126,4 +126,6 @@ async def withdraw_idea(uow: UnitOfWork, idea_id: int, version: int, actor: Pers
     step, idea = await _own_idea(uow, idea_id, version)
     ideas.withdraw_idea(step, idea, actor, now)
     await uow.ideas.save(idea, expected_version=version)
+    # Duplicates a facilitator merged into it would vanish with it: they stand on their own again.
+    await uow.ideas.release_merged_into(idea_id, now)
     return idea

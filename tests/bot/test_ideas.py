@@ -24,6 +24,11 @@ async def ideas(h: Harness, step_id: int) -> list[tuple[str, str]]:
         return [(i.author.name, i.text) for i in await uow.ideas.active_for_step(step_id)]
 
 
+async def ideas_with_ids(h: Harness, step_id: int) -> list[tuple[int, str, str]]:
+    async with h.uow() as uow:
+        return [(i.id, i.author.name, i.text) for i in await uow.ideas.active_for_step(step_id)]
+
+
 def card_of(body: dict) -> dict:
     assert body["type"] == "application/vnd.microsoft.card.adaptive", body
     assert_valid_card(body["value"])
@@ -38,13 +43,19 @@ async def test_members_add_ideas_and_see_their_own(harness: Harness):
     assert find_actions(card, verbs.IDEAS_WITHDRAW)
     await harness.act(CAROL, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "Quiet Fridays"})
     assert await ideas(harness, step_id) == [("Bob Builder", "Walking meetings"), ("Carol Coder", "Quiet Fridays")]
-    # The channel card shows the live count to everyone.
+    # The channel card shows the live count and everyone's ideas with their authors (Blend replaces
+    # the shared document), but no edit or withdraw button.
     shared = harness.messenger.updates[-1][1]
-    assert "2 ideas from 2 people so far" in card_texts(shared)
-    assert "Walking meetings" not in card_texts(shared)
-    # Carol's own view does not show Bob's idea.
+    assert_valid_card(shared)
+    texts = card_texts(shared)
+    assert "2 ideas from 2 people so far" in texts
+    assert {"Walking meetings", "Bob Builder", "Quiet Fridays", "Carol Coder"} <= set(texts)
+    assert not find_actions(shared, verbs.IDEAS_WITHDRAW) and not find_actions(shared, verbs.IDEAS_EDIT)
+    # Carol's own view lists everyone's ideas too, but only hers can she edit or withdraw.
     mine = card_of(await harness.act(CAROL, verbs.IDEAS_REFRESH, {"step_id": step_id}))
-    assert "Quiet Fridays" in card_texts(mine) and "Walking meetings" not in card_texts(mine)
+    assert "Quiet Fridays" in card_texts(mine) and "Walking meetings" in card_texts(mine)
+    carols = [i for i in await ideas_with_ids(harness, step_id) if i[1] == "Carol Coder"]
+    assert [a["data"]["idea_id"] for a in find_actions(mine, verbs.IDEAS_WITHDRAW)] == [carols[0][0]]
 
 
 async def test_edit_and_withdraw_with_versions(harness: Harness):

@@ -9,7 +9,8 @@ import pytest
 
 from cards import verbs
 from dialogs.commands import COMMANDS
-from cards.ideas import SUMMARY_MAX_IDEAS, IdeasCardView, IdeaView, render_ideas_card, render_ideas_summary
+from cards.idea_list import IdeaListView, ListedIdea
+from cards.ideas import SUMMARY_MAX_IDEAS, IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
 from cards.ideas import setup_fields as ideas_setup_fields
 from cards.setup import SetupView, StepFormView, render_setup_card
 from cards.status import StatusView, StepStatus, render_help, render_status
@@ -25,6 +26,11 @@ def ideas_view(**overrides) -> IdeasCardView:
                 prompt="One idea per entry.", idea_count=3, contributor_count=2, max_per_person=5, is_open=True,
                 deadline=DEADLINE, refresh_user_ids=["29:a", "29:b"])
     return IdeasCardView(**{**base, **overrides})
+
+
+def summary(ideas: list[ListedIdea]):
+    listing = IdeaListView(step_id=4, ideas=ideas, page_data={"summary": True})
+    return render_ideas_summary(SummaryView(4, "Ideas", "Offsite", listing, refresh_user_ids=["29:a"]))
 
 
 def setup_view(**overrides) -> SetupView:
@@ -45,10 +51,9 @@ CARDS = {
                                                                     notice="limit", notice_is_error=True)),
     "ideas closed": lambda: render_ideas_card(ideas_view(is_open=False)),
     "ideas big team": lambda: render_ideas_card(ideas_view(refresh_user_ids=[f"29:{n}" for n in range(300)])),
-    "summary": lambda: render_ideas_summary("Ideas", "Offsite", [IdeaView(n, HOSTILE, 1, "Bob") for n in range(40)]),
-    "summary empty": lambda: render_ideas_summary("Ideas", "Offsite", []),
-    "summary huge": lambda: render_ideas_summary("Ideas", "Offsite",
-                                                 [IdeaView(n, "y" * 100, 1, "Bob") for n in range(1000)]),
+    "summary": lambda: summary([ListedIdea(n, 1, n, HOSTILE, "Bob") for n in range(1, 41)]),
+    "summary empty": lambda: summary([]),
+    "summary huge": lambda: summary([ListedIdea(n, 1, n, "y" * 100, "Bob") for n in range(1, 1001)]),
     "setup": lambda: render_setup_card(setup_view()),
     "setup one step, no roster": lambda: render_setup_card(setup_view(steps=setup_view().steps[:1], choices=[])),
     "setup refused": lambda: render_setup_card(setup_view(notice="Only facilitators", notice_is_error=True)),
@@ -80,10 +85,12 @@ def test_refresh_falls_back_to_manual_over_sixty_members():
 @pytest.mark.parametrize("name", ["summary", "summary huge"])
 def test_long_summaries_stop_in_time_and_say_how_many_more(name):
     card = CARDS[name]()
-    shown = sum(1 for b in card["body"] if b["type"] == "ColumnSet")
+    shown = sum(1 for b in card["body"] if b["type"] == "Container")  # one per idea
     total = 40 if name == "summary" else 1000
     assert 0 < shown <= SUMMARY_MAX_IDEAS
     assert any(f"{total - shown} more" in b.get("text", "") for b in card["body"])
+    assert any(a["verb"] == verbs.IDEAS_REFRESH and a["data"] == {"step_id": 4, "summary": True, "start": shown}
+               for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"])
 
 
 def test_a_member_at_the_idea_limit_still_fits_in_one_card():

@@ -22,12 +22,14 @@ TABLES = {
     "steps",
     "ideas",
     "processed_activities",
+    "clarifications",
+    "summary_cards",
     "vote_options",
     "vote_state",
     "ballots",
-    "responses",
     "jobs",
     "reminder_sends",
+    "responses",
     "alembic_version",
 }
 

@@ -1,0 +1,177 @@
+"""The idea step's cards as one member (or nobody: the shared card) sees them, read from the database,
+and keeping the channel's copy current. Shared by dialogs/ideas.py and dialogs/clarify.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.ideas import IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
+from cards.idea_list import ClarificationView, IdeaListView, ListedIdea, MergedView
+from trajectory.errors import InvalidInput, NotFound
+from trajectory.kinds.clarifications import Clarification, takes_clarifications
+from trajectory.kinds.ideas import Idea, can_merge, merge_groups, normalise_settings
+from trajectory.model import CardRef, Person, Step, StepState, Trajectory
+from trajectory.ports import UnitOfWork
+
+from .context import Deps
+from .refusals import describe
+from .turn import Answer, Turn
+
+
+def int_of(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidInput(field=key, reason="not_a_number")
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(field=key, reason="not_a_number") from None
+
+
+def start_of(data: dict[str, Any]) -> int | None:
+    """The page a paging button asked for; None for the member's usual view."""
+    if "start" not in data:
+        return None
+    return max(0, min(int_of(data, "start"), 10_000))
+
+
+def _clarification_view(c: Clarification, about: Idea, viewer: Person | None) -> ClarificationView:
+    return ClarificationView(
+        id=c.id or 0, version=c.version, kind=c.kind.value, text=c.text,
+        asker_name=c.asker_name,  # None when anonymous: the name is not even stored
+        answer=c.answer, answerer_name=about.author.name,
+        yours=viewer is not None and c.asker.aad_id == viewer.aad_id,
+        can_answer=viewer is not None and about.author.aad_id == viewer.aad_id,
+    )
+
+
+async def listing(
+    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, start: int = 0, summary: bool = False,
+    ideas: list[Idea] | None = None,
+) -> IdeaListView:
+    """Every active idea, numbered, with the duplicates merged into it and all their clarifications."""
+    assert step.id is not None
+    if ideas is None:
+        ideas = await uow.ideas.in_step(step.id)
+    by_id = {i.id: i for i in ideas}
+    groups = merge_groups(ideas)
+    group_of = {m.id: target for target, merged in groups.items() for m in merged}
+    clarifications: dict[int, list[ClarificationView]] = {}
+    for c in await uow.clarifications.for_step(step.id):
+        about = by_id.get(c.idea_id)
+        target = group_of.get(c.idea_id, c.idea_id)
+        if about is not None and target in groups:  # not shown: those of withdrawn ideas
+            clarifications.setdefault(target, []).append(_clarification_view(c, about, viewer))
+    listed = []
+    for number, idea in enumerate((i for i in ideas if i.merged_into is None), start=1):
+        assert idea.id is not None
+        listed.append(ListedIdea(
+            id=idea.id, version=idea.version, number=number, text=idea.text, author_name=idea.author.name,
+            merged=tuple(MergedView(m.id or 0, m.version, m.text, m.author.name) for m in groups[idea.id]),
+            clarifications=tuple(clarifications.get(idea.id, ())),
+            yours=viewer is not None and idea.author.aad_id == viewer.aad_id,
+        ))
+    merging = viewer is not None and trajectory.is_facilitator(viewer.aad_id) and can_merge(trajectory, step)
+    return IdeaListView(step_id=step.id, ideas=listed, start=start, can_ask=takes_clarifications(step),
+                        can_merge=merging, page_data={"summary": True} if summary else {})
+
+
+async def _refresh_ids(uow: UnitOfWork, trajectory: Trajectory) -> list[str]:
+    return [m.user_id for m in await uow.channels.members(trajectory.channel.team_id) if m.user_id]
+
+
+async def live_view(
+    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
+    is_error: bool = False, start: int | None = None,
+) -> IdeasCardView:
+    in_step = await uow.ideas.in_step(step.id) if step.id is not None else []
+    active = [i for i in in_step if i.is_active]
+    mine = None
+    if viewer is not None:
+        mine = [IdeaView(i.id or 0, i.text, i.version) for i in active if i.author.aad_id == viewer.aad_id]
+    return IdeasCardView(
+        step_id=step.id or 0,
+        trajectory_title=trajectory.title,
+        question=trajectory.question,
+        step_title=step.title,
+        prompt=step.prompt,
+        idea_count=len(active),
+        # Authors of merged duplicates took part too.
+        contributor_count=len({i.author.aad_id for i in in_step}),
+        max_per_person=normalise_settings(step.settings)["max_per_person"],
+        is_open=step.state is StepState.OPEN,
+        deadline=step.deadline,
+        refresh_user_ids=await _refresh_ids(uow, trajectory),
+        mine=mine,
+        notice=notice,
+        notice_is_error=is_error,
+        listing=await listing(uow, trajectory, step, viewer, start or 0, ideas=in_step)
+        if step.state is StepState.OPEN else None,
+        browsing=start is not None,
+        has_summary=step.state is StepState.CLOSED,
+    )
+
+
+async def summary_view(
+    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
+    is_error: bool = False, start: int | None = None,
+) -> SummaryView:
+    return SummaryView(
+        step_id=step.id or 0, step_title=step.title, trajectory_title=trajectory.title,
+        listing=await listing(uow, trajectory, step, viewer, start or 0, summary=True),
+        refresh_user_ids=await _refresh_ids(uow, trajectory), personal=viewer is not None,
+        notice=notice, notice_is_error=is_error,
+    )
+
+
+async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
+    return render_ideas_card(await live_view(uow, trajectory, step, None))
+
+
+async def shared_summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
+    return render_ideas_summary(await summary_view(uow, trajectory, step, None))
+
+
+async def load_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
+    trajectory = await uow.trajectories.by_step(step_id)
+    step = trajectory.step(step_id) if trajectory else None
+    if trajectory is None or step is None:
+        raise NotFound(what="step")
+    return trajectory, step
+
+
+async def update_shared(deps: Deps, step_id: int) -> None:
+    """Bring the channel's copy up to date: the live card while the step is open, else its summary."""
+    async with deps.uows() as uow:
+        trajectory, step = await load_step(uow, step_id)
+        ref: CardRef | None
+        if step.state is StepState.OPEN:
+            ref, content = step.card, await shared_card(uow, trajectory, step) if step.card else None
+        else:
+            ref = await uow.ideas.summary_card(step_id)
+            content = await shared_summary(uow, trajectory, step) if ref else None
+    if ref is not None and content is not None:
+        await deps.messenger.update_card(ref, content)
+
+
+async def respond(
+    deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool, *,
+    summary: bool | None = None, start: int | None = None,
+) -> Answer:
+    """The clicking member's own view of the card they clicked; after a change, the channel's copy too.
+
+    ``summary``: None = whichever card is live (the summary once the step closed)."""
+    try:
+        async with deps.uows() as uow:
+            trajectory, step = await load_step(uow, step_id)
+            on_summary = step.state is StepState.CLOSED if summary is None else summary and step.state is StepState.CLOSED
+            if on_summary:
+                personal = render_ideas_summary(await summary_view(uow, trajectory, step, turn.actor, notice, is_error,
+                                                                   start))
+            else:
+                personal = render_ideas_card(await live_view(uow, trajectory, step, turn.actor, notice, is_error, start))
+    except NotFound as refusal:
+        return Answer(text=describe(refusal))
+    if changed:
+        await update_shared(deps, step_id)
+    return Answer(card=personal)
