@@ -155,7 +155,7 @@ EN: dict[str, str] = {
     "vote.hidden": "Results are hidden until the vote closes.",
     "vote.options": "{options} on the ballot.",
     "vote.truncated": "Only the first {shown} of {total} ideas are on the ballot: a card can't hold more. Merging similar ideas before the vote keeps them all.",
-    "vote.voters": "{voters} of {members} members voted so far",
+    "vote.voters": "{voters} of {members} members voted so far.",
     "vote.voters_zero": "No votes yet: be the first!",
     "vote.closes": "Closes {when}",
     "vote.no_options": "There is nothing to vote on: {reason} A facilitator can move on with \u201cnext\u201d.",

@@ -47,7 +47,7 @@ class ResultRow:
     label: str
     tied: bool
     value: str  # "6 dots", "5 points", "average 4.33 (3 scores, total 13)", ...
-    chart_value: float
+    chart_value: int | float  # a count, or an average score
 
 
 @dataclass(frozen=True)
@@ -159,14 +159,14 @@ def _place(n: int) -> str:
     return t(f"vote.place.{n}") if n <= 3 else t("vote.place.n", n=n)
 
 
-def _value(method: Method, points: int, scores: int, average: Fraction | None) -> tuple[str, float]:
+def _value(method: Method, points: int, scores: int, average: Fraction | None) -> tuple[str, int | float]:
     if method is Method.SCORE:
         if average is None:
-            return t("vote.results.unscored"), 0.0
+            return t("vote.results.unscored"), 0
         shown = f"{float(average):.2f}"
         return t("vote.results.average", average=shown, scores=count(scores, "score"), total=points), float(shown)
     noun = {Method.DOTS: "dot", Method.RANK: "point", Method.APPROVAL: "approval"}[method]
-    return count(points, noun), float(points)
+    return count(points, noun), points
 
 
 def results_view(tally: Tally, members: int, voter_names: list[str] | None = None) -> ResultsView:
@@ -204,8 +204,10 @@ def results_blocks(results: ResultsView, limit: int = LIMITS[0], *, live: bool =
 
     ``live`` (results shown while voting goes on, beside a ballot): the top options, no names.
     """
-    body: list[Json] = [line(t("vote.results.participation", voters=results.voters, members=results.members),
-                             weight="Bolder")]
+    body: list[Json] = []
+    if not live:  # a live view already counts the voters above
+        body.append(line(t("vote.results.participation", voters=results.voters, members=results.members),
+                         weight="Bolder"))
     if results.voter_names and not live:
         body.append({"type": "RichTextBlock", "inlines": [
             {"type": "TextRun", "text": t("vote.results.voted"), "isSubtle": True},
