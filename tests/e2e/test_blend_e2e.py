@@ -94,10 +94,11 @@ async def test_reference_idea_collection_through_the_playground(blend, database_
         assert "Your idea was added." in json.dumps(body["value"])
         personal[who] = body["value"]
 
-    # The channel's shared card was updated with the live count (and no idea text).
+    # The channel's shared card was updated with the live count and everyone's ideas (no edit buttons).
     update = await pg.wait_for_bot_message(
         lambda ev: ev["action"] == "updateMessage" and "4 ideas from 3 people" in card_json(ev))
-    assert "Walking meetings" not in card_json(update)
+    assert "Walking meetings" in card_json(update) and "Bob Builder" in card_json(update)
+    assert not actions(update["message"]["attachments"][0]["content"], "ideas.withdraw")
 
     # Bob edits his idea; Carol withdraws one of hers - with the ids and versions their cards carry.
     bob_edit = actions(personal["Bob Builder"], "ideas.edit")[0]["data"]
