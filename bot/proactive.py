@@ -37,8 +37,8 @@ class _StoredRoster:
     async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
         await self._inner.update_card(ref, card)
 
-    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        await self._inner.reply_card(ref, card)
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
+        return await self._inner.reply_card(ref, card)  # the summary's ref: it is updated later
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
         await self._inner.reply_text(ref, text)

@@ -203,8 +203,8 @@ class PacedMessenger:
     async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
         await self._sender.send(ref.conversation_id, lambda: self._inner.update_card(ref, card))
 
-    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        await self._sender.send(ref.conversation_id, lambda: self._inner.reply_card(ref, card))
+    async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
+        return await self._sender.send(ref.conversation_id, lambda: self._inner.reply_card(ref, card))
 
     async def reply_text(self, ref: CardRef, text: str) -> None:
         await self._sender.send(ref.conversation_id, lambda: self._inner.reply_text(ref, text))

@@ -336,3 +336,32 @@ async def test_later_votes_follow_the_merge_and_merging_ends_when_the_vote_opens
     assert any("can't be merged any more" in t for t in card_texts(late))
     async with harness.uow() as uow:
         assert [i.id for i in await uow.ideas.active_for_step(step_id)] == [walking, coffee]
+
+
+async def test_after_a_deadline_closed_the_step_the_summary_takes_questions_and_merges(harness: Harness):
+    """Closed by its deadline (the job runner's paced messenger), the next step not open yet: the
+    summary is remembered and updated, and the facilitator may still merge before the next step."""
+    from bot.sending import Sender
+    from tests.bot.test_jobs import FakeChannels, runner_for, running
+    from tests.bot.test_sending import FakeTime
+
+    s = Session(harness)
+    trajectory = await running(harness, [1, 5], reminder_hours=())
+    step_id = trajectory.steps[0].id
+    walking = await s.add(BOB, "Walking meetings")
+    duplicate = await s.add(DAVE, "Meetings while walking")
+    harness.clock.advance(hours=1, seconds=3)
+    clock = FakeTime()
+    assert await runner_for(harness, FakeChannels(harness.messenger, Sender(clock, clock.sleep))).run_until_idle() == 1
+    (summary_id,) = harness.messenger.reply_posts  # the paced messenger handed back the summary's ref
+
+    await s.ask(CAROL, walking, Q, anonymous=True)
+    assert Q in card_texts(harness.messenger.reply_posts[summary_id])
+    async with harness.uow() as uow:
+        version = (await uow.ideas.get(duplicate)).version
+    merged = card_of(await s.act(ALICE, verbs.IDEAS_MERGE, {"idea_id": duplicate, "version": version,
+                                                           verbs.MERGE_TARGET: str(walking)}))
+    assert "The ideas were merged." in card_texts(merged)
+    updated = harness.messenger.reply_posts[summary_id]
+    assert_valid_card(updated)
+    assert "Merged with: " in card_texts(updated) and "Carol" not in s.everything()
