@@ -24,12 +24,13 @@ class ReminderView:
 
 
 def time_left(left: timedelta) -> str:
-    """Rounded for people: minutes under an hour, hours under two days, else days."""
-    minutes = max(int(left.total_seconds() // 60), 1)
-    if minutes < 60:
+    """Rounded for people: minutes under an hour (55 minutes is "about 1 hour": a reminder an hour
+    before its deadline goes out a little after that), hours under two days, else days."""
+    minutes = max(round(left.total_seconds() / 60), 1)
+    if minutes < 55:
         unit, n = "minutes", minutes
     elif minutes < 48 * 60:
-        unit, n = "hours", round(minutes / 60)
+        unit, n = "hours", max(round(minutes / 60), 1)
     else:
         unit, n = "days", round(minutes / (24 * 60))
     return t(f"reminder.left.{unit}.{'one' if n == 1 else 'other'}", n=n)

@@ -36,7 +36,7 @@ def test_names_people_typed_never_render_as_markdown():
 
 @pytest.mark.parametrize("left, words", [
     (timedelta(seconds=20), "1 minute left"), (timedelta(minutes=45), "45 minutes left"),
-    (timedelta(minutes=61), "about 1 hour left"), (timedelta(hours=23, minutes=40), "about 24 hours left"),
+    (timedelta(minutes=59, seconds=40), "about 1 hour left"), (timedelta(minutes=61), "about 1 hour left"), (timedelta(hours=23, minutes=40), "about 24 hours left"),
     (timedelta(days=3, hours=2), "about 3 days left"),
 ])
 def test_time_left_is_rounded_for_people(left, words):
