@@ -97,6 +97,11 @@ class JobRunner:
         try:
             if job.attempts > self.max_attempts:
                 raise RuntimeError(f"gave up after {self.max_attempts} attempts")
+            # Claimed in a batch, it may have waited behind a long job: renew the lease first, so a job
+            # another instance took over meanwhile is left to it (LeaseLost) rather than run twice.
+            async with self.uows() as uow:
+                await uow.jobs.checkpoint(job, self.worker, job.payload, self.clock() + self.lease)
+                await uow.commit()
             if job.kind is JobKind.DEADLINE:
                 await self._deadline(job)
             else:
@@ -148,7 +153,7 @@ class JobRunner:
             log.warning("job %s: channel of trajectory %s unknown, nothing announced", job.id, trajectory.id)
             return
         # Taken up again after a crash: a card already posted for the opened step is not posted twice.
-        events = [e for e in events if not (isinstance(e, StepOpened) and _already_open(trajectory, e.step_id))]
+        events = [e for e in events if not (isinstance(e, StepOpened) and _opening_announced(trajectory, e.step_id))]
 
         async def post(messenger: Messenger) -> None:
             await apply_events(Deps(uows=self.uows, messenger=messenger), trajectory, events)
@@ -227,7 +232,8 @@ class JobRunner:
         return failed
 
 
-def _already_open(trajectory: Trajectory, step_id: int) -> bool:
+def _opening_announced(trajectory: Trajectory, step_id: int) -> bool:
+    """The step's card is out (or the step no longer open): don't post it again."""
     step = trajectory.step(step_id)
     return step is None or step.state is not StepState.OPEN or step.card is not None
 

@@ -212,6 +212,25 @@ async def test_a_job_whose_instance_died_runs_after_its_lease(harness: Harness):
     assert (job.state, job.attempts) == (JobState.DONE, 2)
 
 
+async def test_a_job_taken_over_by_another_instance_is_not_run_again(harness: Harness):
+    """w1 claimed it in a batch but got to it after its lease ran out and w2 had taken it over."""
+    trajectory = await running(harness, [1, 5], reminder_hours=())
+    harness.clock.advance(hours=1)
+    async with harness.uow() as uow:
+        [stale] = await uow.jobs.claim_due(harness.clock(), "w1", harness.clock() + timedelta(minutes=2), 10)
+        await uow.commit()
+    harness.clock.advance(minutes=3)
+    async with harness.uow() as uow:
+        [current] = await uow.jobs.claim_due(harness.clock(), "w2", harness.clock() + timedelta(minutes=2), 10)
+        await uow.commit()
+    await runner_for(harness, worker="w1")._run(stale)
+    assert summaries(harness) == [] and (await active(harness)).steps[0].state is StepState.OPEN
+    await runner_for(harness, worker="w2")._run(current)
+    assert len(summaries(harness)) == 1
+    [job] = await jobs_of(harness, trajectory.steps[0].id)
+    assert (job.state, job.attempts) == (JobState.DONE, 2)
+
+
 async def test_results_are_still_posted_when_posting_failed_after_the_step_closed(harness: Harness):
     trajectory = await running(harness, [1, 5], auto_advance=True, reminder_hours=())
     harness.clock.advance(hours=1)
