@@ -48,7 +48,7 @@ def _contribution(rules: Rules, value: int) -> int:
     return value  # dots, score
 
 
-def _sort_key(method: Method, points: int, count: int, average: Fraction | None) -> tuple[int, Fraction]:
+def _sort_key(method: Method, points: int, average: Fraction | None) -> tuple[int, Fraction]:
     if method is Method.SCORE:
         # Unscored options come after every scored one, all sharing the last rank.
         return (0, Fraction(0)) if average is None else (1, average)
@@ -75,7 +75,7 @@ def tally(rules: Rules, options: Iterable[VoteOption], ballots: Iterable[Ballot]
             return None
         return Fraction(points[option_id], counts[option_id])
 
-    keyed = [(_sort_key(rules.method, points[i], counts[i], average(i)), known[i]) for i in known]
+    keyed = [(_sort_key(rules.method, points[i], average(i)), known[i]) for i in known]
     keyed.sort(key=lambda pair: (tuple(-part for part in pair[0]), pair[1].position, pair[1].id))
     frequency: dict[tuple[int, Fraction], int] = {}
     for key, _ in keyed:
