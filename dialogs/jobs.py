@@ -74,7 +74,7 @@ class JobRunner:
     worker: str = field(default_factory=default_worker_id)
     lease: timedelta = timedelta(minutes=2)
     batch: int = 10
-    max_attempts: int = 5
+    max_attempts: int = 8  # retries 10 s, 20 s, ... up to 10 min apart: about 20 minutes of outage
     concurrency: int = 8  # reminders in flight at once (the Sender keeps them within Teams' limits)
 
     async def run_due(self) -> int:
@@ -197,7 +197,7 @@ class JobRunner:
         failed = await self.channels.run(channel, roster, remind) if recipients else 0
         async with self.uows() as uow:
             await uow.jobs.finish(job, self.worker, self.clock(),
-                                  error=f"{failed} reminders could not be sent" if failed else None)
+                                  error=f"reminders not delivered: {failed} of {len(recipients)}" if failed else None)
             await uow.commit()
 
     async def _send_all(self, messenger: Messenger, job: Job, channel: ChannelInfo, people: list[Person],

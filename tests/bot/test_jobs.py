@@ -248,6 +248,22 @@ async def test_results_are_still_posted_when_posting_failed_after_the_step_close
     assert (await jobs_of(harness, trajectory.steps[0].id))[0].state is JobState.DONE
 
 
+async def test_a_job_that_keeps_failing_is_retried_with_backoff_then_given_up(harness: Harness):
+    trajectory = await running(harness, [1], reminder_hours=())
+    runner = runner_for(harness, BrokenChannels(), max_attempts=3)
+    harness.clock.advance(hours=1)
+    for _ in range(3):
+        assert await runner.run_until_idle() == 1
+        assert await runner.run_until_idle() == 0  # not before its retry time
+        harness.clock.advance(minutes=10)
+    [job] = await jobs_of(harness, trajectory.steps[0].id)
+    assert (job.state, job.attempts, job.last_error) == (JobState.FAILED, 3, "ConnectionError")
+    harness.clock.advance(days=1)
+    assert await runner.run_until_idle() == 0
+    # The transition itself happened once, on the first attempt; only the announcement failed.
+    assert (await active(harness)).steps[0].state is StepState.CLOSED
+
+
 async def test_reminders_go_privately_to_those_who_have_not_contributed(harness: Harness):
     trajectory = await running(harness, [26], reminder_hours=(24, 2))
     step = trajectory.steps[0]
@@ -297,7 +313,7 @@ async def test_a_reminder_that_cannot_be_sent_is_reported_not_dropped(harness: H
     assert sorted(p.name for p, _ in harness.messenger.private) == ["Alice Admin", "Bob Builder", "Dave Devops"]
     assert notes(harness) == ["1 reminder about \u201cRound 1\u201d could not be sent: Teams refused it or did not answer."]
     reminder = next(j for j in await jobs_of(harness, trajectory.steps[0].id) if j.kind is JobKind.REMINDER)
-    assert (reminder.state, reminder.last_error) == (JobState.DONE, "1 reminders could not be sent")
+    assert (reminder.state, reminder.last_error) == (JobState.DONE, "reminders not delivered: 1 of 4")
 
 
 class ThrottledMessenger(FakeMessenger):
