@@ -159,7 +159,10 @@ class JobRunner:
             await apply_events(Deps(uows=self.uows, messenger=messenger), trajectory, events)
             closed = trajectory.step(job.step_id)
             if closed is not None and closed.card is not None:
-                await messenger.reply_text(closed.card, _deadline_note(trajectory, closed, events))
+                try:
+                    await messenger.reply_text(closed.card, _deadline_note(trajectory, closed, events))
+                except Exception as error:  # noqa: BLE001 - a courtesy note; retrying would repost the results
+                    log.warning("job %s: deadline note not posted: %s", job.id, error)
 
         await self.channels.run(channel, roster, post)
 
