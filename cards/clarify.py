@@ -80,7 +80,7 @@ def render_merge_form(view: MergeFormView) -> Json:
         body.append(line(t("clarify.merge_none"), isSubtle=True))
         return card(body, [execute(t("clarify.merge_cancel"), verbs.IDEAS_REFRESH, back, inputs="none")])
     body.append({"type": "Input.ChoiceSet", "id": verbs.MERGE_TARGET, "label": t("clarify.merge_into"),
-                 "style": "compact", "isRequired": True, "choices": choices,
+                 "style": "compact", "isRequired": True, "choices": choices, "placeholder": t("clarify.merge_pick"),
                  "errorMessage": t("input.not_a_choice", field=t("field.merge_target"))})
     body.append(line(t("clarify.merge_hint"), isSubtle=True, size="Small"))
     return card(body, [

@@ -88,7 +88,8 @@ def _answer_form(c: ClarificationView) -> Json:
         "type": "Input.Text", "id": f"{verbs.ANSWER_TEXT_PREFIX}{c.id}", "isMultiline": True,
         "maxLength": MAX_ANSWER_LENGTH, "label": t("clarify.answer_input"), "isRequired": True,
         "errorMessage": t("input.empty", field=t("field.answer")),
-    }], "actions": [execute(t("clarify.answer_send"), verbs.IDEAS_ANSWER, {"clarification_id": c.id, "version": c.version})]}
+    }], "actions": [execute(t("clarify.answer_send"), verbs.IDEAS_ANSWER,
+                            {"clarification_id": c.id, "version": c.version})]}
     return {"type": "ActionSet", "actions": [{"type": "Action.ShowCard", "title": title, "card": form}]}
 
 
@@ -122,8 +123,8 @@ def _ask_form(idea: ListedIdea) -> Json:
          "value": "question", "choices": [
              {"title": t("clarify.kind.question"), "value": "question"},
              {"title": t("clarify.kind.comment"), "value": "comment"}]},
-        {"type": "Input.Toggle", "id": f"{verbs.CLARIFY_ANONYMOUS_PREFIX}{idea.id}", "title": t("clarify.stay_anonymous"),
-         "value": "false", "valueOn": "true", "valueOff": "false"},
+        {"type": "Input.Toggle", "id": f"{verbs.CLARIFY_ANONYMOUS_PREFIX}{idea.id}",
+         "title": t("clarify.stay_anonymous"), "value": "false", "valueOn": "true", "valueOff": "false"},
     ], "actions": [execute(t("clarify.send"), verbs.IDEAS_CLARIFY, {"idea_id": idea.id})]}
     return {"type": "Action.ShowCard", "title": t("clarify.ask"), "card": form}
 
@@ -142,34 +143,31 @@ def _merged(view: IdeaListView, merged: MergedView) -> list[Json]:
 
 
 def _entry(view: IdeaListView, idea: ListedIdea, shown_clarifications: int, shown_merged: int, first: bool) -> Json:
-    items: list[Json] = [
-        {"type": "ColumnSet", "columns": [
-            {"type": "Column", "width": "auto", "items": [line(f"{idea.number}.", weight="Bolder")]},
-            {"type": "Column", "width": "stretch", "items": [
-                user_text(idea.text),
-                _small(idea.author_name),
-            ]},
-        ]},
-    ]
+    """One idea: its number beside a column with the text, author, merged duplicates, the newest
+    clarifications and the actions on it."""
+    details: list[Json] = [user_text(idea.text), _small(idea.author_name)]
     for merged in idea.merged[:shown_merged]:
-        items.extend(_merged(view, merged))
+        details.extend(_merged(view, merged))
     if len(idea.merged) > shown_merged:
-        items.append(_small(t("clarify.merged_more", count=len(idea.merged) - shown_merged)))
-    clarifications = idea.clarifications[len(idea.clarifications) - shown_clarifications:] if shown_clarifications else ()
-    hidden = len(idea.clarifications) - len(clarifications)
-    if hidden:
-        items.append(_small(t("clarify.earlier", count=count(hidden, "clarification"))))
-    for c in clarifications:
-        items.extend(_clarification(c))
+        details.append(_small(t("clarify.merged_more", count=len(idea.merged) - shown_merged)))
+    shown = idea.clarifications[len(idea.clarifications) - shown_clarifications:] if shown_clarifications else ()
+    if hidden := len(idea.clarifications) - len(shown):
+        details.append(_small(t("clarify.earlier", count=count(hidden, "clarification"))))
+    for c in shown:
+        details.extend(_clarification(c))
     actions: list[Json] = []
     if view.can_ask and not idea.yours:
         actions.append(_ask_form(idea))
     if view.can_merge:
-        actions.append(execute(t("clarify.merge"), verbs.IDEAS_MERGE_CHOOSE, {"idea_id": idea.id, "version": idea.version},
-                               inputs="none"))
+        actions.append(execute(t("clarify.merge"), verbs.IDEAS_MERGE_CHOOSE,
+                               {"idea_id": idea.id, "version": idea.version}, inputs="none"))
     if actions:
-        items.append({"type": "ActionSet", "actions": actions})
-    return {"type": "Container", "items": items, "separator": not first, "spacing": "Medium"}
+        details.append({"type": "ActionSet", "actions": actions})
+    row = {"type": "ColumnSet", "columns": [
+        {"type": "Column", "width": "auto", "items": [line(f"{idea.number}.", weight="Bolder")]},
+        {"type": "Column", "width": "stretch", "items": details},
+    ]}
+    return {"type": "Container", "items": [row], "separator": not first, "spacing": "Medium"}
 
 
 def _fitting_entry(view: IdeaListView, idea: ListedIdea, budget: int, first: bool, must: bool) -> Json | None:
@@ -219,9 +217,7 @@ def render_idea_list(view: IdeaListView, budget: int, *, title: str | None = Non
         entry = _fitting_entry(view, idea, budget - used, first=shown == 0, must=must_show_one)
         if entry is None:
             break
-        used += size(entry) + 2
-        if used > budget and shown:
-            break
+        used += size(entry) + 2  # ", " between elements
         blocks.append(entry)
         shown += 1
     blocks.extend(_paging(view, start, start + shown, len(view.ideas) - start - shown))

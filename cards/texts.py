@@ -328,6 +328,7 @@ EN: dict[str, str] = {
     "clarify.merge_header": "Merge a duplicate idea",
     "clarify.merge_hint": "It will be shown with the idea you merge it into, with its questions and answers; a vote will offer only that idea.",
     "clarify.merge_into": "Merge it into",
+    "clarify.merge_pick": "Choose the idea it repeats",
     "clarify.merge_do": "Merge",
     "clarify.merge_cancel": "Cancel",
     "clarify.merge_none": "There is no other idea to merge it into.",

@@ -164,12 +164,13 @@ async def respond(
     try:
         async with deps.uows() as uow:
             trajectory, step = await load_step(uow, step_id)
-            on_summary = step.state is StepState.CLOSED if summary is None else summary and step.state is StepState.CLOSED
-            if on_summary:
-                personal = render_ideas_summary(await summary_view(uow, trajectory, step, turn.actor, notice, is_error,
-                                                                   start))
+            closed = step.state is StepState.CLOSED
+            if closed and (summary is None or summary):
+                view = await summary_view(uow, trajectory, step, turn.actor, notice, is_error, start)
+                personal = render_ideas_summary(view)
             else:
-                personal = render_ideas_card(await live_view(uow, trajectory, step, turn.actor, notice, is_error, start))
+                live = await live_view(uow, trajectory, step, turn.actor, notice, is_error, start)
+                personal = render_ideas_card(live)
     except NotFound as refusal:
         return Answer(text=describe(refusal))
     if changed:

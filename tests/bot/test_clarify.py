@@ -101,13 +101,15 @@ async def test_anonymous_question_reaches_the_author_privately_and_the_answer_ev
     assert (await s.clarifications(step_id))[0].answer is None
 
     # Bob answers on his private card: it says thank you, and the channel card shows Q and A.
-    answered = await s.private(BOB, verbs.IDEAS_ANSWER, {**data, f"{verbs.ANSWER_TEXT_PREFIX}{c.id}": "Meetings on foot."})
+    answered = await s.private(BOB, verbs.IDEAS_ANSWER,
+                               {**data, f"{verbs.ANSWER_TEXT_PREFIX}{c.id}": "Meetings on foot."})
     card = card_of(answered)
     assert "Thank you! Your answer is shown on the idea, for everyone." in card_texts(card)
     assert answer_data(card)["version"] == 2  # he can still change it
     shared = s.shared()
     assert_valid_card(shared)
-    assert {Q, "Meetings on foot.", "\u21b3 Bob Builder answered: ", "Question from Anonymous: "} <= set(card_texts(shared))
+    expected = {Q, "Meetings on foot.", "\u21b3 Bob Builder answered: ", "Question from Anonymous: "}
+    assert expected <= set(card_texts(shared))
     (c,) = await s.clarifications(step_id)
     assert (c.answer, c.version) == ("Meetings on foot.", 2)
 
@@ -139,7 +141,8 @@ async def test_comments_are_shown_without_a_private_message_and_the_author_repli
     (reply,) = find_actions(bobs, verbs.IDEAS_ANSWER)
     assert not find_actions(card_of(await s.act(CAROL, verbs.IDEAS_REFRESH, {"step_id": step_id})), verbs.IDEAS_ANSWER)
     cid = reply["data"]["clarification_id"]
-    replied = card_of(await s.act(BOB, verbs.IDEAS_ANSWER, {**reply["data"], f"{verbs.ANSWER_TEXT_PREFIX}{cid}": "Rain too"}))
+    replied = card_of(await s.act(BOB, verbs.IDEAS_ANSWER,
+                                  {**reply["data"], f"{verbs.ANSWER_TEXT_PREFIX}{cid}": "Rain too"}))
     assert "Rain too" in card_texts(replied) and "\u21b3 Bob Builder replied: " in card_texts(s.shared())
 
 
@@ -288,7 +291,8 @@ async def test_the_summary_shows_clarifications_and_takes_questions_after_close(
     bobs = card_of(await s.act(BOB, verbs.IDEAS_REFRESH, {"step_id": step_id, "summary": True}))
     (form,) = find_actions(bobs, verbs.IDEAS_ANSWER)
     cid = form["data"]["clarification_id"]
-    after = card_of(await s.act(BOB, verbs.IDEAS_ANSWER, {**form["data"], f"{verbs.ANSWER_TEXT_PREFIX}{cid}": "On foot"}))
+    after = card_of(await s.act(BOB, verbs.IDEAS_ANSWER,
+                                {**form["data"], f"{verbs.ANSWER_TEXT_PREFIX}{cid}": "On foot"}))
     assert "Ideas collected in \u201cCollect ideas\u201d" in card_texts(after)  # still the summary
     await s.ask(DAVE, walking, "Also after lunch?")
     (summary_id,) = harness.messenger.reply_posts

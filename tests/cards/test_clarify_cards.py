@@ -214,7 +214,7 @@ def test_paging_through_the_summary_shows_every_idea_once():
                 if a["data"].get("start", 0) > start]
         if not more:
             break
-        assert more == [start + len(seen) - (len(seen) - (more[0] - start))] or more[0] > start
+        assert more == [len(seen)]  # the next page starts right after the last idea shown
         start = more[0]
     assert seen == [f"{n}." for n in range(1, 151)]
     assert pages > 1
@@ -224,4 +224,4 @@ def test_a_personal_view_full_of_own_ideas_still_offers_everyones_ideas():
     card = live(listing(WORST), mine=MINE_FULL, max_per_person=10)
     assert _size(card) <= MAX_CARD_BYTES
     assert find_actions(card, verbs.IDEAS_EDIT)  # the member's own ideas come first
-    assert any(a["data"].get("start") == 0 or "start" in a["data"] for a in find_actions(card, verbs.IDEAS_REFRESH))
+    assert any("start" in a["data"] for a in find_actions(card, verbs.IDEAS_REFRESH))
