@@ -1,0 +1,169 @@
+"""A whole trajectory through the Agents Playground, once per voting method: ideas (with an
+anonymous question answered by the author) → prioritisation (hidden results, a changed ballot, a
+refused reveal) → evaluation → finished. Nothing names the anonymous member, Erin: not a card,
+not a message, not Blend's log. (The deadline after a restart: tests/e2e/test_jobs_e2e.py.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from blend_process import BlendProcess
+from playground import free_port
+from tests.cardcheck import assert_valid_card
+from tests.fakes import find_actions, nodes
+
+pytestmark = pytest.mark.e2e
+
+CARD = "application/vnd.microsoft.card.adaptive"
+IDEAS = [("Bob Builder", "Walking meetings"), ("Carol Coder", "Quiet Fridays"), ("Dave Devops", "Shared calendar")]
+
+# Ballots by idea number (0, 1, 2). Carol votes twice; her second ballot counts. Every method makes
+# "Quiet Fridays" (1) the winner; approval leaves 0 and 2 tied for second.
+BALLOTS = {
+    "dots": {"Bob Builder": {0: 3, 1: 2}, "Carol Coder": [{0: 5}, {1: 4, 2: 1}], "Erin Engineer": {1: 3, 0: 2}},
+    "rank": {"Bob Builder": [0, 1], "Carol Coder": [[0, 2], [1, 2]], "Erin Engineer": [1, 0]},
+    "score": {"Bob Builder": {0: 3, 1: 5}, "Carol Coder": [{0: 5}, {1: 4, 2: 2}], "Erin Engineer": {1: 5, 0: 3}},
+    "approval": {"Bob Builder": [0, 1], "Carol Coder": [[0], [1]], "Erin Engineer": [1, 2]},
+}
+
+
+@pytest.fixture
+async def blend(database_url, tmp_path):
+    process = BlendProcess(free_port(), database_url, tmp_path)
+    await process.start()
+    yield process
+    await process.stop()
+
+
+def card_of(event: dict) -> dict:
+    return event["message"]["attachments"][0]["content"]
+
+
+def ballot_inputs(method: str, options: list[int], ballot) -> dict:
+    """The card inputs a member fills in for ``ballot`` (idea numbers → option ids)."""
+    if method == "rank":
+        return {f"vote_place_{place}": str(options[i]) for place, i in enumerate(ballot, start=1)}
+    if method == "approval":
+        return {f"vote_opt_{o}": "true" if n in ballot else "false" for n, o in enumerate(options)}
+    return {f"vote_opt_{o}": str(ballot[n]) if n in ballot else "" for n, o in enumerate(options)}
+
+
+@pytest.mark.parametrize("method", sorted(BALLOTS))
+async def test_a_whole_trajectory(method, blend, database_url, playground_factory):
+    pg = await playground_factory(blend.port)
+
+    async def click(who, verb, data, conversation, message) -> dict:
+        status, body = await pg.invoke(conversation, message, who, verb, data, trigger="manual")
+        assert status == 200, body
+        if body["type"] == CARD:
+            assert_valid_card(body["value"])
+        return body
+
+    # Set up from the reference template: ideas → vote (with this method) → evaluation.
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel(f"new Offsite ({method})")
+    setup = await pg.wait_for_card("Set up", since=mark)
+    setup_at = (pg.thread_of(setup), setup["message"]["messageId"])
+    form = {n["id"]: n["value"] for n in nodes(card_of(setup)) if n.get("type", "").startswith("Input.") and "value" in n}
+    assert [k for k in form if k.endswith("_method")] == ["step_1_method"]
+    form.update({"step_1_method": method, "step_1_top_k": 2})
+    ids = find_actions(card_of(setup), "setup.start")[0]["data"]
+    mark = len(pg.conversation_events)
+    started = await click("Alice Admin", "setup.start", {**ids, **form}, *setup_at)
+    assert "has started" in json.dumps(started["value"]), started
+    ideas_card = await pg.wait_for_card("Add idea", since=mark)
+    ideas_at = (pg.thread_of(ideas_card), ideas_card["message"]["messageId"])
+    step_id = find_actions(card_of(ideas_card), "ideas.add")[0]["data"]["step_id"]
+    watch = len(pg.log_events)  # from here on nothing may name Erin (the setup card lists the roster)
+
+    # Ideas, and Erin asks Bob a question anonymously; Bob answers on his private card.
+    for who, text in IDEAS:
+        await click(who, "ideas.add", {"step_id": step_id, "idea_text": text}, *ideas_at)
+    erins = (await click("Erin Engineer", "ideas.refresh", {"step_id": step_id}, *ideas_at))["value"]
+    walking = find_actions(erins, "ideas.clarify")[0]["data"]["idea_id"]
+    calls = len(pg.connector_calls())
+    await click("Erin Engineer", "ideas.clarify", {"idea_id": walking, f"clarify_text_{walking}": "Indoors too?",
+                                                   f"clarify_kind_{walking}": "question",
+                                                   f"clarify_anon_{walking}": "true"}, *ideas_at)
+    (chat,) = [c["response"]["body"]["id"] for c in pg.connector_calls()[calls:] if c["activityName"] == "createConversation"]
+    (private,) = [c for c in pg.connector_calls() if c["activityName"] == "message" and c.get("conversationId") == chat]
+    (answer,) = find_actions(private["request"]["body"]["attachments"][0]["content"], "ideas.answer")
+    cid = answer["data"]["clarification_id"]
+    await click("Bob Builder", "ideas.answer", {**answer["data"], f"answer_text_{cid}": "Yes, in the atrium."},
+                chat, private["messageId"])
+
+    # Next: the summary, then the vote on the three ideas.
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel("next")
+    summary = await pg.wait_for_card("Ideas collected in", since=mark)
+    assert "Yes, in the atrium." in json.dumps(card_of(summary))
+    vote_card = await pg.wait_for_card("vote.refresh", since=mark)
+    vote_at = (pg.thread_of(vote_card), vote_card["message"]["messageId"])
+    vote_step = find_actions(card_of(vote_card), "vote.refresh")[0]["data"]["step_id"]
+
+    for who, ballots in BALLOTS[method].items():
+        for ballot in (ballots if who == "Carol Coder" else [ballots]):
+            mine = (await click(who, "vote.refresh", {"step_id": vote_step}, *vote_at))["value"]
+            texts = json.dumps(mine)
+            options = sorted(int(n["id"].rsplit("_", 1)[1]) for n in nodes(mine) if n.get("id", "").startswith("vote_opt_")) \
+                if method != "rank" else sorted(int(c["value"]) for n in nodes(mine) if n.get("id") == "vote_place_1"
+                                                 for c in n["choices"] if c["value"])
+            assert len(options) == 3 and all(text in texts for _, text in IDEAS)
+            (submit,) = find_actions(mine, "vote.submit")
+            saved = await click(who, "vote.submit", {**submit["data"], **ballot_inputs(method, options, ballot)}, *vote_at)
+            assert "Your ballot was saved." in json.dumps(saved["value"]), saved
+
+    # Hidden until close: nobody sees results, and a member can't reveal them.
+    bobs = await click("Bob Builder", "vote.refresh", {"step_id": vote_step}, *vote_at)
+    assert "Results so far" not in json.dumps(bobs["value"]) and "3 of 6 members voted" in json.dumps(bobs["value"])
+    refused = await click("Bob Builder", "vote.reveal", {"step_id": vote_step}, *vote_at)
+    assert "Only the facilitators" in json.dumps(refused["value"])
+
+    # Next: results (chart + ranked text), then the evaluation.
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel("next")
+    results = await pg.wait_for_card("Results of \u201cPrioritise\u201d", since=mark)
+    body = card_of(results)
+    assert any(n.get("type", "").startswith("Chart.") for n in nodes(body))
+    ranked = [n["text"] for n in nodes(body) if n.get("type") == "TextRun" and n["text"] in dict(IDEAS).values()]
+    assert ranked[0] == "Quiet Fridays", ranked
+    if method == "approval":
+        assert json.dumps(body).count("(tied)") == 2
+    assert "3 of 6 members voted." in json.dumps(body)
+
+    evaluation = await pg.wait_for_card("evaluation.refresh", since=mark)
+    eval_at = (pg.thread_of(evaluation), evaluation["message"]["messageId"])
+    eval_step = find_actions(card_of(evaluation), "evaluation.refresh")[0]["data"]["step_id"]
+    for who, (likert, nps, text) in {"Bob Builder": ("4", "9", "Keep the async ideas."),
+                                     "Erin Engineer": ("5", "10", "Keep the questions.")}.items():
+        mine = (await click(who, "evaluation.refresh", {"step_id": eval_step}, *eval_at))["value"]
+        inputs = [n for n in nodes(mine) if n.get("id", "").startswith("evaluation_answer_")]
+        answers = {}
+        for n in inputs:
+            if n["type"] == "Input.Text":
+                answers[n["id"]] = text
+            elif any(c["value"] == "10" for c in n.get("choices", [])):
+                answers[n["id"]] = nps
+            else:
+                answers[n["id"]] = likert
+        (submit,) = find_actions(mine, "evaluation.submit")
+        saved = await click(who, "evaluation.submit", {**submit["data"], **answers}, *eval_at)
+        assert "Your answers were saved" in json.dumps(saved["value"]), saved
+
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel("next")
+    evaluated = await pg.wait_for_card("Results of \u201cEvaluate\u201d", since=mark)
+    summary_text = json.dumps(card_of(evaluated))
+    assert "NPS +100" in summary_text and "Keep the questions." in summary_text
+    finished = await pg.wait_for_bot_message(lambda ev: "is complete" in (ev["message"].get("text") or ""), since=mark)
+    assert finished
+
+    # Erin asked, voted and answered anonymously: her name and id are in nothing Blend sent or logged.
+    sent = json.dumps([c["request"] for c in pg.connector_calls(watch)] + [r.response for r in pg.bot_requests(watch)])
+    erin = pg.user("Erin Engineer")
+    assert "Erin" not in sent and erin["aadObjectId"] not in sent
+    log = blend.log_path.read_text()
+    assert "Erin" not in log and erin["aadObjectId"] not in log
+    assert all(r.status in (200, 201) for r in pg.bot_requests()), [(r.activity.get("type"), r.status) for r in pg.bot_requests()]
