@@ -21,6 +21,8 @@ class Settings:
     port: int = 3978
     # Host patterns of the Bot Connector service URLs Blend may call (empty: Teams' own hosts).
     service_url_hosts: tuple[str, ...] = ()
+    # Azure AD tenants whose activities Blend accepts (empty: any tenant).
+    allowed_tenants: tuple[str, ...] = ()
     # How often the background runner looks for due deadlines and reminders (seconds).
     job_interval_seconds: float = 5.0
     # Connector requests per second for proactive sends (reminders, deadline posts); Teams allows ~50.
@@ -83,4 +85,5 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         job_interval_seconds=_number("BLEND_JOB_INTERVAL_SECONDS", env.get("BLEND_JOB_INTERVAL_SECONDS", ""), 5.0, float),
         send_rate_per_second=_number("BLEND_SEND_RATE_PER_SECOND", env.get("BLEND_SEND_RATE_PER_SECOND", ""), 40, int),
         service_url_hosts=tuple(h.strip().lower() for h in env.get("BLEND_SERVICE_URL_HOSTS", "").split(",") if h.strip()),
+        allowed_tenants=tuple(t.strip().lower() for t in env.get("BLEND_ALLOWED_TENANTS", "").split(",") if t.strip()),
     )

@@ -82,6 +82,19 @@ async def _read_activity(request: web.Request, limit: int) -> Activity:
     return activity
 
 
+def tenant_of(activity: Activity) -> str:
+    """The activity's tenant (channelData.tenant.id, else conversation.tenantId), lower-cased; "" if none."""
+    data = activity.channel_data
+    tenant = data.get("tenant") if isinstance(data, dict) else getattr(data, "tenant", None)
+    tenant_id = tenant.get("id") if isinstance(tenant, dict) else getattr(tenant, "id", None)
+    conversation = activity.conversation
+    if (not isinstance(tenant_id, str) or not tenant_id) and conversation is not None:
+        # msrest maps "tenantID"; Teams sends "tenantId", which lands in additional_properties.
+        extra = conversation.additional_properties if isinstance(conversation.additional_properties, dict) else {}
+        tenant_id = conversation.tenant_id or extra.get("tenantId")
+    return tenant_id.strip().lower() if isinstance(tenant_id, str) else ""
+
+
 def _serialise_body(body: Any) -> Any:
     """Serialise exactly once: ActivityHandler already turns on_adaptive_card_invoke's answer
     into a dict, while an InvokeResponse built by hand usually carries an msrest model."""
@@ -93,10 +106,14 @@ def _serialise_body(body: Any) -> Any:
 class BlendAdapter(CloudAdapter):
     max_body_bytes = MAX_BODY_BYTES
 
-    def __init__(self, bot_framework_authentication=None, service_urls: ServiceUrlPolicy | None = None) -> None:
+    def __init__(
+        self, bot_framework_authentication=None, service_urls: ServiceUrlPolicy | None = None,
+        allowed_tenants: tuple[str, ...] = (),
+    ) -> None:
         apply_msrest_speedup()
         super().__init__(bot_framework_authentication)
         self.service_urls = service_urls or ServiceUrlPolicy()
+        self.allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
 
     async def process(
         self, request: web.Request, bot: Bot, ws_response: Optional[web.WebSocketResponse] = None
@@ -117,6 +134,10 @@ class BlendAdapter(CloudAdapter):
         auth_result = await self._authenticate(request, activity)
         if isinstance(auth_result, web.Response):
             return auth_result
+        if self.allowed_tenants and tenant_of(activity) not in self.allowed_tenants:
+            # Refused before the bot sees it: nothing is read, stored or sent.
+            log.info("refused an activity from a tenant not allowed: type=%s", activity.type)
+            return _error(403, "tenant not allowed")
 
         try:
             invoke_response = await self.process_activity(auth_result, activity, bot.on_turn)
@@ -199,7 +220,9 @@ def _auth_config(settings: "Settings") -> SimpleNamespace:
 
 def create_adapter(settings: "Settings") -> BlendAdapter:
     policy = ServiceUrlPolicy(hosts=settings.service_url_hosts or TEAMS_SERVICE_HOSTS, loopback_only=settings.local_mode)
-    adapter = BlendAdapter(ConfigurationBotFrameworkAuthentication(_auth_config(settings)), policy)
+    adapter = BlendAdapter(
+        ConfigurationBotFrameworkAuthentication(_auth_config(settings)), policy, settings.allowed_tenants
+    )
     adapter.on_turn_error = _on_turn_error
     return adapter
 
