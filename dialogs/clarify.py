@@ -23,7 +23,8 @@ from trajectory.ports import UnitOfWork
 from trajectory.services import require_facilitator
 
 from .context import Deps
-from .idea_views import int_of, listing, respond, update_shared
+from .card_data import int_of
+from .idea_views import listing, respond, update_shared
 from .refusals import describe
 from .turn import Answer, Turn
 

@@ -15,19 +15,10 @@ from trajectory.kinds.evaluation import KIND, edit_questions, is_anonymous, ques
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
+from .card_data import int_of, post_step_card
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
-
-
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(field=key, reason="not_a_number")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(field=key, reason="not_a_number") from None
 
 
 async def _view(
@@ -64,16 +55,7 @@ async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> di
 
 async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
     """Post the survey card as a new channel post and remember where it is."""
-    async with deps.uows() as uow:
-        card = await shared_card(uow, trajectory, step)
-        channel = await uow.channels.get(trajectory.channel.channel_id)
-    if channel is None or step.id is None:
-        return
-    ref = await deps.messenger.post_card(channel, card)
-    step.card = ref
-    async with deps.uows() as uow:
-        await uow.trajectories.set_step_card(step.id, ref)
-        await uow.commit()
+    await post_step_card(deps, trajectory, step, shared_card)
 
 
 async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -114,7 +96,7 @@ def _answers(data: dict[str, Any]) -> dict[str, object]:
 
 async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    step_id, version = _int(data, "step_id"), _int(data, "version")
+    step_id, version = int_of(data, "step_id"), int_of(data, "version")
     first = False
     try:
         async with deps.uows() as uow:
@@ -129,7 +111,7 @@ async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _respond(deps, turn, _int(data, "step_id"), None, False, changed=False)
+    return await _respond(deps, turn, int_of(data, "step_id"), None, False, changed=False)
 
 
 def _lines(value: object) -> list[str]:

@@ -7,25 +7,16 @@ from typing import Any
 
 from cards.ideas import IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
 from cards.idea_list import ClarificationView, IdeaListView, ListedIdea, MergedView
-from trajectory.errors import InvalidInput, NotFound
+from trajectory.errors import NotFound
 from trajectory.kinds.clarifications import Clarification, takes_clarifications
 from trajectory.kinds.ideas import Idea, can_merge, merge_groups, normalise_settings
 from trajectory.model import CardRef, Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
+from .card_data import int_of
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
-
-
-def int_of(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(field=key, reason="not_a_number")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(field=key, reason="not_a_number") from None
 
 
 def start_of(data: dict[str, Any]) -> int | None:

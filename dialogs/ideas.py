@@ -14,8 +14,8 @@ from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from . import clarify
+from .card_data import int_of, post_step_card
 from .context import Deps
-from .idea_views import int_of as _int
 from .idea_views import respond, shared_card, shared_summary, start_of
 from .refusals import describe
 from .turn import Answer, Turn
@@ -23,16 +23,7 @@ from .turn import Answer, Turn
 
 async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
     """Post the step's card as a new channel post and remember where it is."""
-    async with deps.uows() as uow:
-        card = await shared_card(uow, trajectory, step)
-        channel = await uow.channels.get(trajectory.channel.channel_id)
-    if channel is None or step.id is None:
-        return
-    ref = await deps.messenger.post_card(channel, card)
-    step.card = ref
-    async with deps.uows() as uow:
-        await uow.trajectories.set_step_card(step.id, ref)
-        await uow.commit()
+    await post_step_card(deps, trajectory, step, shared_card)
 
 
 async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -81,7 +72,7 @@ async def _apply(deps: Deps, turn: Turn, step_id: int | None, action, done: str)
 
 async def add(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, step_id = turn.actor, _int(data, "step_id")
+    actor, step_id = turn.actor, int_of(data, "step_id")
 
     async def action(uow: UnitOfWork) -> None:
         await services.add_idea(uow, step_id, actor, data.get(verbs.IDEA_TEXT), turn.now)
@@ -91,7 +82,7 @@ async def add(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 async def edit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, idea_id, version = turn.actor, _int(data, "idea_id"), _int(data, "version")
+    actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
     text = data.get(f"{verbs.EDIT_TEXT_PREFIX}{idea_id}")
 
     async def action(uow: UnitOfWork) -> None:
@@ -102,7 +93,7 @@ async def edit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 async def withdraw(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, idea_id, version = turn.actor, _int(data, "idea_id"), _int(data, "version")
+    actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
 
     async def action(uow: UnitOfWork) -> None:
         await services.withdraw_idea(uow, idea_id, version, actor, turn.now)
@@ -113,7 +104,7 @@ async def withdraw(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     """A refresh, "Show my ideas", or a page of everyone's ideas; of the summary with ``summary``."""
     summary = data.get("summary") is True
-    return await respond(deps, turn, _int(data, "step_id"), None, False, changed=False, summary=summary,
+    return await respond(deps, turn, int_of(data, "step_id"), None, False, changed=False, summary=summary,
                          start=start_of(data))
 
 

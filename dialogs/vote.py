@@ -11,26 +11,17 @@ from cards.texts import t
 from cards.vote import OptionView, VoteCardView, render_vote_card, render_vote_results, results_view
 from cards.vote import setup_fields as setup_fields
 from trajectory import vote_service
-from trajectory.errors import DomainError, InvalidInput, NotFound
+from trajectory.errors import DomainError, NotFound
 from trajectory.kinds import vote
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
+from .card_data import int_of, post_step_card
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
 
 SETTINGS = ("method", "dots", "cap", "top_k", "source", "options", "anonymous", "hidden_results")
-
-
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(field=key, reason="not_a_number")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(field=key, reason="not_a_number") from None
 
 
 def _entries(data: dict[str, Any], prefix: str) -> dict[Any, object]:
@@ -97,15 +88,7 @@ async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
     async with deps.uows() as uow:
         await vote_service.freeze_options(uow, trajectory, step, step.opened_at)
         await uow.commit()
-        card = await shared_card(uow, trajectory, step)
-        channel = await uow.channels.get(trajectory.channel.channel_id)
-    if channel is None:
-        return
-    ref = await deps.messenger.post_card(channel, card)
-    step.card = ref
-    async with deps.uows() as uow:
-        await uow.trajectories.set_step_card(step.id, ref)
-        await uow.commit()
+    await post_step_card(deps, trajectory, step, shared_card)
 
 
 async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -160,7 +143,7 @@ def _after_submit(view: VoteCardView) -> str:
 
 async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, step_id, version = turn.actor, _int(data, "step_id"), _int(data, "version")
+    actor, step_id, version = turn.actor, int_of(data, "step_id"), int_of(data, "version")
     by_option = _entries(data, verbs.VOTE_OPTION_PREFIX)
     by_place = _entries(data, verbs.VOTE_PLACE_PREFIX)
 
@@ -172,7 +155,7 @@ async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, step_id = turn.actor, _int(data, "step_id")
+    actor, step_id = turn.actor, int_of(data, "step_id")
 
     async def action(uow: UnitOfWork) -> None:
         await vote_service.reveal_results(uow, step_id, actor, turn.now)
@@ -181,7 +164,7 @@ async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
 
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _respond(deps, turn, _int(data, "step_id"), None, False, changed=False)
+    return await _respond(deps, turn, int_of(data, "step_id"), None, False, changed=False)
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+"""Shared plumbing of the step dialogs: reading ids from card data, posting a step's card."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from trajectory.errors import InvalidInput
+from trajectory.model import Step, Trajectory
+from trajectory.ports import UnitOfWork
+
+from .context import Deps
+
+CardRenderer = Callable[[UnitOfWork, Trajectory, Step], Awaitable[dict[str, Any]]]
+
+
+def int_of(data: dict[str, Any], key: str) -> int:
+    """An id or version from card data; anything else is refused as bad input."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidInput(field=key, reason="not_a_number")
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(field=key, reason="not_a_number") from None
+
+
+async def post_step_card(deps: Deps, trajectory: Trajectory, step: Step, render: CardRenderer) -> None:
+    """Post the step's card as a new channel post and remember where it is (to update it later)."""
+    async with deps.uows() as uow:
+        card = await render(uow, trajectory, step)
+        channel = await uow.channels.get(trajectory.channel.channel_id)
+    if channel is None or step.id is None:
+        return
+    ref = await deps.messenger.post_card(channel, card)
+    step.card = ref
+    async with deps.uows() as uow:
+        await uow.trajectories.set_step_card(step.id, ref)
+        await uow.commit()
