@@ -3,7 +3,7 @@ local .ics outbox implement. Plain values only: no SDK objects cross this line."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
