@@ -106,6 +106,10 @@ EN: dict[str, str] = {
     "error.not_author": "Only the author can change this idea.",
     "error.unknown_identity": "I couldn't tell who you are from Teams, so I changed nothing.",
     "error.bad_action": "That card action isn't valid. The card may be out of date.",
+    # --- reliability and security (issue 8)
+    "error.foreign_object": "That card belongs to another channel or team, so I changed nothing here.",
+    "error.step_full": "This step already holds {limit} ideas, the most it can take. Edit or merge ideas instead.",
+    # --- end of reliability and security
     "error.internal": "Sorry, something went wrong on my side. Please try again.",
     "input.empty": "{field} is empty.",
     "input.too_long": "{field} is too long ({length} characters; at most {max_length}).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cards.texts import t
 from trajectory.errors import DomainError
 
-from . import setup
+from . import scope, setup
 from .context import Deps
 from .refusals import describe
 from .steps import STEP_DIALOGS, VerbHandler
@@ -23,6 +23,7 @@ async def handle_action(deps: Deps, turn: Turn, verb: object, data: object) -> A
     if turn.actor is None:
         return Answer(text=t("error.unknown_identity"))
     try:
+        await scope.check(deps, turn, data)
         return await handler(deps, turn, data)
     except DomainError as refusal:
         return Answer(text=describe(refusal))

@@ -90,5 +90,19 @@ class MergeTooLate(DomainError):
 # --- end of clarifications and merges
 
 
+# --- reliability and security (issue 8)
+class ForeignObject(DomainError):
+    """Card data names an object of another channel or team than the one clicked in."""
+
+    code = "foreign_object"
+
+
+class StepFull(LimitReached):
+    """The step holds as many ideas as it may (a bound on card sizes and storage)."""
+
+    code = "step_full"
+# --- end of reliability and security
+
+
 class UnknownIdentity(DomainError):
     code = "unknown_identity"

@@ -100,7 +100,9 @@ async def _open_ideas_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, S
 async def add_idea(uow: UnitOfWork, step_id: int, actor: Person, text: object, now: datetime) -> Idea:
     _, step = await _open_ideas_step(uow, step_id)
     count = await uow.ideas.count_active_by_author(step_id, actor.aad_id)
-    return await uow.ideas.add(ideas.new_idea(step, actor, text, count, now))
+    idea = ideas.new_idea(step, actor, text, count, now)
+    ideas.require_room(len(await uow.ideas.active_for_step(step_id)))
+    return await uow.ideas.add(idea)
 
 
 async def _own_idea(uow: UnitOfWork, idea_id: int, version: int) -> tuple[Step, Idea]:

@@ -11,6 +11,7 @@ from ..errors import (
     IdeaMerged,
     InvalidInput,
     LimitReached,
+    StepFull,
     MergeIntoItself,
     MergeTargetUnavailable,
     MergeTooLate,
@@ -22,6 +23,8 @@ from ..text import clean_text
 from .base import StepKind
 
 MAX_IDEA_LENGTH = 500
+# Ideas a step holds at most, everyone's together: bounds the cards, pages and stored rows.
+MAX_IDEAS_PER_STEP = 500
 # A member's own ideas are listed on their card with an edit form each; more than this would
 # push the card past Teams' message size.
 MAX_IDEAS_PER_PERSON = 10
@@ -88,6 +91,12 @@ def new_idea(step: Step, author: Person, raw_text: object, active_by_author: int
         raise LimitReached(limit=limit)
     assert step.id is not None
     return Idea(step_id=step.id, author=author, text=text, created_at=now, updated_at=now)
+
+
+def require_room(active_in_step: int) -> None:
+    """Refuse a new idea once the step holds MAX_IDEAS_PER_STEP active ones."""
+    if active_in_step >= MAX_IDEAS_PER_STEP:
+        raise StepFull(limit=MAX_IDEAS_PER_STEP)
 
 
 def _require_author(idea: Idea, actor: Person) -> None:
