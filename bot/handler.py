@@ -18,7 +18,7 @@ from dialogs.turn import Answer, Messenger
 from trajectory.ports import UnitOfWork
 
 from .activity import turn_of
-from .messenger import TurnMessenger, card_activity
+from .messenger import card_activity, paced_turn_messenger
 
 MAX_TEXT_LENGTH = 4000
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
@@ -39,7 +39,7 @@ class BlendBot(TeamsActivityHandler):
     ) -> None:
         self._uows = uows
         self._clock = clock
-        self._messenger_for = messenger_for or (lambda context: TurnMessenger(context, bot_app_id))
+        self._messenger_for = messenger_for or paced_turn_messenger(bot_app_id)
 
     def _deps(self, context: TurnContext) -> Deps:
         return Deps(uows=self._uows, messenger=self._messenger_for(context))

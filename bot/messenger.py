@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from typing import Any, Callable
 
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -13,9 +14,13 @@ from cards.base import ADAPTIVE_CARD
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
+from .sending import PacedMessenger, RetryPolicy, Sender
+
 log = logging.getLogger(__name__)
 ROSTER_PAGE = 200
 ROSTER_MAX = 5000
+# Connector calls within a turn retry briefly: Teams re-sends an activity not answered in 15 s.
+TURN_RETRY = RetryPolicy(attempts=3, base=0.5, cap=3.0)
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -101,3 +106,11 @@ class TurnMessenger:
         except Exception as error:  # the roster is a cache: a failed read must not block a command
             log.warning("could not read the team roster: %s", type(error).__name__)
         return people
+
+
+def paced_turn_messenger(bot_app_id: str, sender: Sender | None = None) -> Callable[[TurnContext], PacedMessenger]:
+    """Turn messengers sharing one Sender (one per bot, i.e. per process): rate limits, and retries of
+    429/412/502/504 with backoff honouring Retry-After. What still fails raises SendFailed, which
+    fails the turn: logged by the adapter and apologised for, never dropped silently."""
+    shared = sender or Sender(time.monotonic, policy=TURN_RETRY)
+    return lambda context: PacedMessenger(TurnMessenger(context, bot_app_id), shared)
