@@ -15,6 +15,7 @@ from cards.texts import t
 from dialogs import commands, router
 from dialogs.context import Deps
 from dialogs.turn import Answer, Messenger
+from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
 from .activity import turn_of
@@ -36,13 +37,21 @@ class BlendBot(TeamsActivityHandler):
         bot_app_id: str = "",
         clock: Callable[[], datetime] = utc_now,
         messenger_for: Callable[[TurnContext], Messenger] | None = None,
+        scheduler: MeetingScheduler | None = None,
+        directory: MemberDirectory | None = None,
     ) -> None:
         self._uows = uows
+        self._scheduler, self._directory = scheduler, directory
         self._clock = clock
         self._messenger_for = messenger_for or paced_turn_messenger(bot_app_id)
 
     def _deps(self, context: TurnContext) -> Deps:
-        return Deps(uows=self._uows, messenger=self._messenger_for(context))
+        return Deps(
+            uows=self._uows,
+            messenger=self._messenger_for(context),
+            scheduler=self._scheduler,
+            directory=self._directory,
+        )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
 from .turn import Messenger
@@ -14,3 +15,6 @@ from .turn import Messenger
 class Deps:
     uows: Callable[[], UnitOfWork]
     messenger: Messenger
+    # The calendar (graph/: Microsoft Graph, or the local .ics outbox); None where none is wired.
+    scheduler: MeetingScheduler | None = None
+    directory: MemberDirectory | None = None

@@ -32,6 +32,7 @@ from cards.texts import t
 from trajectory import deadlines
 from trajectory.events import Event, StepClosed, StepOpened, TrajectoryClosed
 from trajectory.jobs import Job, JobKind, LeaseLost, reminder_is_due, reminder_recipients
+from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.model import Person, Step, StepState, Trajectory, TrajectoryState
 from trajectory.ports import ChannelInfo, UnitOfWork
 
@@ -76,6 +77,8 @@ class JobRunner:
     batch: int = 10
     max_attempts: int = 8  # retries 10 s, 20 s, ... up to 10 min apart: about 20 minutes of outage
     concurrency: int = 8  # reminders in flight at once (the Sender keeps them within Teams' limits)
+    scheduler: MeetingScheduler | None = None  # handed to dialogs through Deps (graph/)
+    directory: MemberDirectory | None = None
 
     async def run_due(self) -> int:
         """Claim the jobs due now and run them one after the other; returns how many were claimed."""
@@ -156,7 +159,8 @@ class JobRunner:
         events = [e for e in events if not (isinstance(e, StepOpened) and _opening_announced(trajectory, e.step_id))]
 
         async def post(messenger: Messenger) -> None:
-            await apply_events(Deps(uows=self.uows, messenger=messenger), trajectory, events)
+            deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory)
+            await apply_events(deps, trajectory, events)
             closed = trajectory.step(job.step_id)
             if closed is not None and closed.card is not None:
                 try:
