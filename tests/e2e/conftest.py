@@ -7,8 +7,11 @@ log is printed. The Blend bot process fixture lives elsewhere; use ``free_port()
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from blend_process import BlendProcess
 from playground import Playground, PlaygroundError, free_port, unavailable_reason  # noqa: F401
 
 __all__ = ["Playground", "PlaygroundError", "free_port"]
@@ -40,3 +43,27 @@ async def playground_factory(request):
         if getattr(request.node, "e2e_call_failed", False):
             print(f"\nPlayground on port {pg.port} (pid {pg.process_id}):\n{pg.log_tail()}")
         await pg.stop()
+
+
+@pytest.fixture
+def blend_env() -> dict[str, str]:
+    """Extra environment for the Blend process; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def blend(database_url, tmp_path, blend_env):
+    """Blend as a process (``python app.py``) on a fresh database."""
+    process = BlendProcess(free_port(), database_url, tmp_path, blend_env)
+    await process.start()
+    yield process
+    await process.stop()
+
+
+def card_of(event: dict) -> dict:
+    """The adaptive card of a bot message event."""
+    return event["message"]["attachments"][0]["content"]
+
+
+def card_json(event: dict) -> str:
+    return json.dumps(card_of(event), ensure_ascii=False)

@@ -10,40 +10,15 @@ import json
 
 import pytest
 
-from blend_process import BlendProcess
-from playground import free_port
+from conftest import card_json
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import SqlUnitOfWork
 from tests.cardcheck import assert_valid_card
+from tests.fakes import find_actions
 
 pytestmark = pytest.mark.e2e
 
 IDEA_TEXT = "idea_text"
-
-
-@pytest.fixture
-async def blend(database_url, tmp_path):
-    process = BlendProcess(free_port(), database_url, tmp_path)
-    await process.start()
-    yield process
-    await process.stop()
-
-
-def card_json(event: dict) -> str:
-    return json.dumps(event["message"]["attachments"][0]["content"], ensure_ascii=False)
-
-
-def actions(node, verb: str) -> list[dict]:
-    found = []
-    if isinstance(node, dict):
-        if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-            found.append(node)
-        for value in node.values():
-            found += actions(value, verb)
-    elif isinstance(node, list):
-        for item in node:
-            found += actions(item, verb)
-    return found
 
 
 async def stored_ideas(database_url: str, step_id: int) -> list[tuple[str, str, str]]:
@@ -79,7 +54,7 @@ async def test_reference_idea_collection_through_the_playground(blend, database_
     thread, card_id = pg.thread_of(card_event), card_event["message"]["messageId"]
     card = card_event["message"]["attachments"][0]["content"]
     assert_valid_card(card)
-    step_id = actions(card, "ideas.add")[0]["data"]["step_id"]
+    step_id = find_actions(card, "ideas.add")[0]["data"]["step_id"]
     assert sorted(card["refresh"]["userIds"]) == sorted({u["id"] for u in [pg.current_user, *pg.users()]})
 
     # Three members add ideas through the card (Action.Execute through the real adapter).
@@ -98,14 +73,14 @@ async def test_reference_idea_collection_through_the_playground(blend, database_
     update = await pg.wait_for_bot_message(
         lambda ev: ev["action"] == "updateMessage" and "4 ideas from 3 people" in card_json(ev))
     assert "Walking meetings" in card_json(update) and "Bob Builder" in card_json(update)
-    assert not actions(update["message"]["attachments"][0]["content"], "ideas.withdraw")
+    assert not find_actions(update["message"]["attachments"][0]["content"], "ideas.withdraw")
 
     # Bob edits his idea; Carol withdraws one of hers - with the ids and versions their cards carry.
-    bob_edit = actions(personal["Bob Builder"], "ideas.edit")[0]["data"]
+    bob_edit = find_actions(personal["Bob Builder"], "ideas.edit")[0]["data"]
     status, body = await pg.invoke(thread, card_id, "Bob Builder", "ideas.edit",
                                    {**bob_edit, f"idea_edit_{bob_edit['idea_id']}": "Walking 1:1 meetings"})
     assert status == 200 and "Your idea was changed." in json.dumps(body["value"])
-    carol_withdraw = actions(personal["Carol Coder"], "ideas.withdraw")[0]["data"]
+    carol_withdraw = find_actions(personal["Carol Coder"], "ideas.withdraw")[0]["data"]
     status, body = await pg.invoke(thread, card_id, "Carol Coder", "ideas.withdraw", carol_withdraw)
     assert status == 200 and "Your idea was withdrawn." in json.dumps(body["value"])
 

@@ -13,45 +13,16 @@ import json
 
 import pytest
 
-from blend_process import BlendProcess
-from playground import free_port
+from conftest import card_of, card_json
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import SqlUnitOfWork
 from tests.cardcheck import assert_valid_card
+from tests.fakes import find_actions
 
 pytestmark = pytest.mark.e2e
 
 CARD = "application/vnd.microsoft.card.adaptive"
 QUESTION = "Do you mean outdoors, or around the office?"
-
-
-@pytest.fixture
-async def blend(database_url, tmp_path):
-    process = BlendProcess(free_port(), database_url, tmp_path)
-    await process.start()
-    yield process
-    await process.stop()
-
-
-def actions(node, verb: str) -> list[dict]:
-    found = []
-    if isinstance(node, dict):
-        if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-            found.append(node)
-        for value in node.values():
-            found += actions(value, verb)
-    elif isinstance(node, list):
-        for item in node:
-            found += actions(item, verb)
-    return found
-
-
-def card_of(event: dict) -> dict:
-    return event["message"]["attachments"][0]["content"]
-
-
-def card_json(event: dict) -> str:
-    return json.dumps(card_of(event), ensure_ascii=False)
 
 
 async def stored(database_url: str, step_id: int):
@@ -70,7 +41,7 @@ async def test_question_answer_merge_and_summary_through_the_playground(blend, d
     await pg.post_to_channel("start")
     opened = await pg.wait_for_card("Add idea", since=mark)
     thread, card_id = pg.thread_of(opened), opened["message"]["messageId"]
-    step_id = actions(card_of(opened), "ideas.add")[0]["data"]["step_id"]
+    step_id = find_actions(card_of(opened), "ideas.add")[0]["data"]["step_id"]
     log_mark = len(pg.log_events)  # from here on, nothing Blend sends may name Carol (the setup card lists the roster)
 
     async def click(who: str, verb: str, data: dict, conversation: str = thread, message: str = card_id) -> dict:
@@ -86,7 +57,7 @@ async def test_question_answer_merge_and_summary_through_the_playground(blend, d
 
     # Carol asks Bob anonymously, from the Ask form under his idea on her view of the card.
     carols = (await click("Carol Coder", "ideas.refresh", {"step_id": step_id}))["value"]
-    assert [a["data"] for a in actions(carols, "ideas.clarify")] == [{"idea_id": walking}, {"idea_id": duplicate}]
+    assert [a["data"] for a in find_actions(carols, "ideas.clarify")] == [{"idea_id": walking}, {"idea_id": duplicate}]
     calls_before = len(pg.connector_calls())
     asked = await click("Carol Coder", "ideas.clarify", {
         "idea_id": walking, f"clarify_text_{walking}": QUESTION, f"clarify_kind_{walking}": "question",
@@ -103,7 +74,7 @@ async def test_question_answer_merge_and_summary_through_the_playground(blend, d
     private_card = posted["request"]["body"]["attachments"][0]["content"]
     assert_valid_card(private_card)
     assert QUESTION in json.dumps(private_card) and "Question from Anonymous" in json.dumps(private_card)
-    (answer_action,) = actions(private_card, "ideas.answer")
+    (answer_action,) = find_actions(private_card, "ideas.answer")
 
     # The channel card shows the open question.
     await pg.wait_for_bot_message(lambda ev: ev["action"] == "updateMessage" and QUESTION in card_json(ev))
@@ -132,11 +103,11 @@ async def test_question_answer_merge_and_summary_through_the_playground(blend, d
 
     # Alice (facilitator) merges Dave's duplicate into Bob's idea; Dave may not.
     alices = (await click("Alice Admin", "ideas.refresh", {"step_id": step_id}))["value"]
-    choose = next(a for a in actions(alices, "ideas.merge_choose") if a["data"]["idea_id"] == duplicate)
+    choose = next(a for a in find_actions(alices, "ideas.merge_choose") if a["data"]["idea_id"] == duplicate)
     refused = await click("Dave Devops", "ideas.merge_choose", choose["data"])
     assert "Only the facilitators" in json.dumps(refused["value"])
     form = (await click("Alice Admin", "ideas.merge_choose", choose["data"]))["value"]
-    (merge,) = actions(form, "ideas.merge")
+    (merge,) = find_actions(form, "ideas.merge")
     mark = len(pg.conversation_events)
     merged = await click("Alice Admin", "ideas.merge", {**merge["data"], "merge_target": str(walking)})
     assert "The ideas were merged." in json.dumps(merged["value"])

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blend_process import BlendProcess
-from playground import Playground, free_port
+from playground import Playground
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import SqlUnitOfWork
 from tests.cardcheck import assert_valid_card
+from tests.fakes import find_actions
 from trajectory.jobs import JobKind, JobState
 
 pytestmark = pytest.mark.e2e
@@ -33,24 +33,8 @@ INTERVAL = "0.3"
 
 
 @pytest.fixture
-async def blend(database_url, tmp_path):
-    process = BlendProcess(free_port(), database_url, tmp_path, {"BLEND_JOB_INTERVAL_SECONDS": INTERVAL})
-    await process.start()
-    yield process
-    await process.stop()
-
-
-def actions(node, verb: str) -> list[dict]:
-    found = []
-    if isinstance(node, dict):
-        if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-            found.append(node)
-        for value in node.values():
-            found += actions(value, verb)
-    elif isinstance(node, list):
-        for item in node:
-            found += actions(item, verb)
-    return found
+def blend_env() -> dict[str, str]:
+    return {"BLEND_JOB_INTERVAL_SECONDS": INTERVAL}
 
 
 def step_count(card: dict) -> int:
@@ -66,7 +50,7 @@ class Setup:
 
     @property
     def ids(self) -> dict:
-        return actions(self.card, "setup.save")[0]["data"]
+        return find_actions(self.card, "setup.save")[0]["data"]
 
     async def act(self, verb: str, data: dict) -> dict:
         status, body = await self.pg.invoke(self.thread, self.card_id, "Alice Admin", verb, {**self.ids, **data},
@@ -129,7 +113,7 @@ async def test_a_deadline_passes_while_blend_is_down_and_closes_the_step_after_t
         "step_1_title": "Round two", "step_1_deadline_date": later_day, "step_1_deadline_time": later_time,
     })
     first = await pg.wait_for_card("Round one", since=mark, actions=("createMessage",))
-    step_id = actions(first["message"]["attachments"][0]["content"], "ideas.add")[0]["data"]["step_id"]
+    step_id = find_actions(first["message"]["attachments"][0]["content"], "ideas.add")[0]["data"]["step_id"]
     status, _ = await pg.invoke(pg.thread_of(first), first["message"]["messageId"], "Bob Builder", "ideas.add",
                                 {"step_id": step_id, "idea_text": "Walking meetings"}, trigger="manual")
     assert status == 200
@@ -147,14 +131,14 @@ async def test_a_deadline_passes_while_blend_is_down_and_closes_the_step_after_t
     assert_valid_card(summary["message"]["attachments"][0]["content"])
     assert pg.card_contains(summary, "Walking meetings")
     second = await pg.wait_for_card("Round two", since=mark, timeout=20, actions=("createMessage",))
-    assert actions(second["message"]["attachments"][0]["content"], "ideas.add")
+    assert find_actions(second["message"]["attachments"][0]["content"], "ideas.add")
     await pg.wait_for_bot_message(lambda e: "has passed" in (e["message"].get("text") or ""), since=mark)
 
     # A few more runner passes: nothing happens twice.
     await asyncio.sleep(float(INTERVAL) * 6)
     assert len(summaries(pg, mark)) == 1
     assert len([e for e in pg.bot_messages(mark, ("createMessage",)) if pg.card_contains(e, "Round two")
-                and actions(e["message"]["attachments"][0]["content"], "ideas.add")]) == 1
+                and find_actions(e["message"]["attachments"][0]["content"], "ideas.add")]) == 1
     trajectory, jobs = await stored(database_url)
     assert [str(s.state) for s in trajectory.steps] == ["closed", "open"]
     [deadline_job] = jobs[step_id]
@@ -175,7 +159,7 @@ async def test_reminders_reach_non_contributors_in_1on1_chats(blend, database_ur
         "reminder_hours": "1", "step_0_title": "Round one", "step_0_deadline_date": day, "step_0_deadline_time": time,
     })
     card = await pg.wait_for_card("Round one", since=mark, actions=("createMessage",))
-    step_id = actions(card["message"]["attachments"][0]["content"], "ideas.add")[0]["data"]["step_id"]
+    step_id = find_actions(card["message"]["attachments"][0]["content"], "ideas.add")[0]["data"]["step_id"]
     log_mark = len(pg.log_events)
     status, _ = await pg.invoke(pg.thread_of(card), card["message"]["messageId"], "Bob Builder", "ideas.add",
                                 {"step_id": step_id, "idea_text": "Quiet Fridays"}, trigger="manual")

@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from blend_process import BlendProcess
-from playground import free_port
+from conftest import card_of
 from tests.cardcheck import assert_valid_card
 from tests.fakes import find_actions, nodes
 
@@ -27,18 +26,6 @@ BALLOTS = {
     "score": {"Bob Builder": {0: 3, 1: 5}, "Carol Coder": [{0: 5}, {1: 4, 2: 2}], "Erin Engineer": {1: 5, 0: 3}},
     "approval": {"Bob Builder": [0, 1], "Carol Coder": [[0], [1]], "Erin Engineer": [1, 2]},
 }
-
-
-@pytest.fixture
-async def blend(database_url, tmp_path):
-    process = BlendProcess(free_port(), database_url, tmp_path)
-    await process.start()
-    yield process
-    await process.stop()
-
-
-def card_of(event: dict) -> dict:
-    return event["message"]["attachments"][0]["content"]
 
 
 def ballot_inputs(method: str, options: list[int], ballot) -> dict:
