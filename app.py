@@ -73,7 +73,9 @@ def create_app(settings: Settings) -> web.Application:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(logging.INFO)  # key=value lines with the request's ids; no user text, no tokens
     settings = load_settings()
     if settings.local_mode:
         log.warning(

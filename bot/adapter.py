@@ -24,6 +24,8 @@ from msrest.serialization import Model
 if TYPE_CHECKING:
     from settings import Settings
 
+from dialogs import log_context
+
 from .service_urls import TEAMS_SERVICE_HOSTS, ServiceUrlPolicy
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,17 @@ async def _read_activity(request: web.Request, limit: int) -> Activity:
     return activity
 
 
+def bind_activity(activity: Activity) -> None:
+    """The activity's ids on every log line of this request (ids only: never its text or value)."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    log_context.bind(
+        activity_id=activity.id if isinstance(activity.id, str) else None, activity_type=activity.type,
+        conversation_id=getattr(activity.conversation, "id", None) if activity.conversation else None,
+        channel_id=channel.get("id") if isinstance(channel.get("id"), str) else None,
+    )
+
+
 def tenant_of(activity: Activity) -> str:
     """The activity's tenant (channelData.tenant.id, else conversation.tenantId), lower-cased; "" if none."""
     data = activity.channel_data
@@ -127,6 +140,7 @@ class BlendAdapter(CloudAdapter):
             activity = await _read_activity(request, self.max_body_bytes)
         except _Reject as reject:
             return _error(reject.status, reject.message)
+        bind_activity(activity)
         if not self.service_urls.allows(activity.service_url):
             # Replies go to the activity's serviceUrl: never relay to a host that isn't Teams'.
             return _error(403, "serviceUrl not allowed")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Awaitable, Callable
 
 from aiohttp import web
 from botbuilder.core import Bot
 
+from dialogs import log_context
+
 from .adapter import BlendAdapter
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -16,8 +21,11 @@ def messages_route(adapter: BlendAdapter, bot: Bot) -> Handler:
     """Handler for ``app.router.add_post("/api/messages", messages_route(adapter, bot))``."""
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        log_context.clear()  # this request's ids only (the adapter binds them)
         response = await adapter.process(request, bot)
         # BlendAdapter always answers; a stock adapter returns None for non-invoke activities.
-        return response if response is not None else web.Response(status=201)
+        response = response if response is not None else web.Response(status=201)
+        log.info("answered status=%s", response.status)
+        return response
 
     return messages

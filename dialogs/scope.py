@@ -14,6 +14,7 @@ from trajectory.errors import ForeignObject, InvalidInput
 from trajectory.model import Trajectory
 from trajectory.ports import UnitOfWork
 
+from . import log_context
 from .card_data import int_of
 from .context import Deps
 from .turn import Turn
@@ -55,5 +56,7 @@ async def check(deps: Deps, turn: Turn, data: dict[str, Any]) -> None:
     async with deps.uows() as uow:
         for key, object_id in ids:
             trajectory = await _owner(uow, key, object_id)
+            if trajectory is not None:
+                log_context.bind(trajectory_id=trajectory.id, step_id=object_id if key == "step_id" else None)
             if trajectory is not None and not await _belongs(uow, turn, trajectory):
                 raise ForeignObject()
