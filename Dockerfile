@@ -17,6 +17,7 @@ COPY dialogs ./dialogs
 COPY cards ./cards
 COPY bot ./bot
 COPY storage ./storage
+COPY graph ./graph
 
 # constraints.txt pins every dependency to the versions CI tested.
 RUN pip install -c constraints.txt . \

@@ -10,12 +10,16 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from settings import Settings, load_settings
+from trajectory.meetings import MeetingScheduler, MemberDirectory
 
 log = logging.getLogger("blend")
 
 ENGINE = web.AppKey("engine", object)
 SETTINGS = web.AppKey("settings", Settings)
 JOBS = web.AppKey("jobs", object)  # the dialogs.jobs.JobLoop, while the app runs
+# The calendar ports (graph/): Microsoft Graph when GRAPH_AUTH is set, else the local .ics outbox.
+SCHEDULER = web.AppKey("scheduler", MeetingScheduler)
+DIRECTORY = web.AppKey("directory", MemberDirectory)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -26,6 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     from bot.proactive import ProactiveChannels
     from bot.sending import Sender
     from dialogs.jobs import JobLoop, JobRunner
+    from graph.factory import create_calendar
     from storage.database import create_engine, ping, session_factory
     from storage.migrate import migrate
     from storage.unit_of_work import SqlUnitOfWork
@@ -34,7 +39,8 @@ def create_app(settings: Settings) -> web.Application:
     sessions = session_factory(engine)
     adapter = create_adapter(settings)
     uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
-    bot = BlendBot(uows, bot_app_id=settings.app_id)
+    calendar = create_calendar(settings, uows)  # a GRAPH_* mistake fails here, at start-up
+    bot = BlendBot(uows, bot_app_id=settings.app_id, scheduler=calendar.scheduler, directory=calendar.directory)
 
     async def healthz(_: web.Request) -> web.Response:
         if await ping(engine):
@@ -47,7 +53,13 @@ def create_app(settings: Settings) -> web.Application:
 
     # Deadlines and reminders: stored jobs, run in the background by whichever instance claims them.
     sender = Sender(time.monotonic, tenant_per_second=settings.send_rate_per_second)
-    runner = JobRunner(uows, ProactiveChannels(adapter, sender, settings.app_id), clock=utc_now)
+    runner = JobRunner(
+        uows,
+        ProactiveChannels(adapter, sender, settings.app_id),
+        clock=utc_now,
+        scheduler=calendar.scheduler,
+        directory=calendar.directory,
+    )
     job_loop = JobLoop(runner, settings.job_interval_seconds)
 
     async def jobs(_: web.Application) -> AsyncIterator[None]:
@@ -56,12 +68,17 @@ def create_app(settings: Settings) -> web.Application:
         await job_loop.stop()  # a job cut short is taken up again once its lease runs out
 
     async def on_cleanup(_: web.Application) -> None:
-        await engine.dispose()
+        try:
+            await calendar.close()  # Graph's HTTP connections and credential
+        finally:
+            await engine.dispose()
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[JOBS] = job_loop
+    app[SCHEDULER] = calendar.scheduler
+    app[DIRECTORY] = calendar.directory
     app.router.add_post("/api/messages", messages_route(adapter, bot))
     app.router.add_get("/healthz", healthz)
     # In this order: the runner starts on a migrated database and stops before the engine closes

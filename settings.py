@@ -30,6 +30,13 @@ class Settings:
     # Extra keys botbuilder's ConfigurationBotFrameworkAuthentication understands
     # (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for tests with a local key server).
     bot_auth_overrides: dict[str, str] = field(default_factory=dict)
+    # Microsoft Graph (calendar invitations, channel members): "" = none, invitations go to outbox_dir.
+    graph_auth: str = ""  # secret | certificate | managed_identity | default
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_certificate_path: str = ""
+    outbox_dir: str = "./outbox"
 
     @property
     def local_mode(self) -> bool:
@@ -84,6 +91,12 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},
         job_interval_seconds=_number("BLEND_JOB_INTERVAL_SECONDS", env.get("BLEND_JOB_INTERVAL_SECONDS", ""), 5.0, float),
         send_rate_per_second=_number("BLEND_SEND_RATE_PER_SECOND", env.get("BLEND_SEND_RATE_PER_SECOND", ""), 40, int),
+        graph_auth=env.get("GRAPH_AUTH", "").strip().lower(),
+        graph_tenant_id=env.get("GRAPH_TENANT_ID", "").strip(),
+        graph_client_id=env.get("GRAPH_CLIENT_ID", "").strip(),
+        graph_client_secret=env.get("GRAPH_CLIENT_SECRET", ""),
+        graph_certificate_path=env.get("GRAPH_CERTIFICATE_PATH", "").strip(),
+        outbox_dir=env.get("BLEND_OUTBOX_DIR", "").strip() or "./outbox",
         service_url_hosts=tuple(h.strip().lower() for h in env.get("BLEND_SERVICE_URL_HOSTS", "").split(",") if h.strip()),
         allowed_tenants=tuple(t.strip().lower() for t in env.get("BLEND_ALLOWED_TENANTS", "").split(",") if t.strip()),
     )

@@ -40,6 +40,7 @@ def channel_of(activity: Activity) -> ChannelInfo | None:
         conversation_reference=reference,
         team_name=str(data.team.name or ""),
         channel_name=str(data.channel.name or ""),
+        aad_group_id=str(getattr(data.team, "aad_group_id", None) or ""),
     )
 
 

@@ -396,11 +396,18 @@ class SqlChannelRepository:
         ref = channel.ref
         if ref.team_id:
             team = upsert_insert(self._session, m.teams).values(
-                id=ref.team_id, tenant_id=ref.tenant_id, name=channel.team_name
+                id=ref.team_id,
+                tenant_id=ref.tenant_id,
+                name=channel.team_name,
+                aad_group_id=channel.aad_group_id or None,
             )
             team = team.on_conflict_do_update(
                 index_elements=[m.teams.c.id],
-                set_={"tenant_id": team.excluded.tenant_id, "name": _known(team.excluded.name, m.teams.c.name)},
+                set_={
+                    "tenant_id": team.excluded.tenant_id,
+                    "name": _known(team.excluded.name, m.teams.c.name),
+                    "aad_group_id": _known(team.excluded.aad_group_id, m.teams.c.aad_group_id),
+                },
             )
             await self._session.execute(team)
         row = upsert_insert(self._session, m.channels).values(
@@ -429,7 +436,9 @@ class SqlChannelRepository:
         await self._session.execute(row)
 
     async def get(self, channel_id: str) -> ChannelInfo | None:
-        row = (await self._session.execute(sa.select(m.channels).where(m.channels.c.id == channel_id))).first()
+        group = sa.select(m.teams.c.aad_group_id).where(m.teams.c.id == m.channels.c.team_id).scalar_subquery()
+        select = sa.select(m.channels, group.label("aad_group_id")).where(m.channels.c.id == channel_id)
+        row = (await self._session.execute(select)).first()
         if row is None:
             return None
         return ChannelInfo(
@@ -438,6 +447,7 @@ class SqlChannelRepository:
             conversation_reference=dict(row.conversation_reference or {}),
             team_name=row.team_name,
             channel_name=row.channel_name,
+            aad_group_id=row.aad_group_id or "",
         )
 
     async def replace_members(self, team_id: str, members: list[Person]) -> None:

@@ -23,6 +23,8 @@ class ChannelInfo:
     conversation_reference: dict[str, Any]
     team_name: str = ""
     channel_name: str = ""
+    # The team's Microsoft 365 group id (channelData.team.aadGroupId): what Graph's /teams/{id} wants.
+    aad_group_id: str = ""
 
 
 class TrajectoryRepository(Protocol):

@@ -10,7 +10,7 @@ import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "deployment.md"
-SOURCES = ["settings.py", "app.py", "manifest/*.py", "storage/*.py", "bot/*.py", "dialogs/*.py", "cards/*.py", "trajectory/**/*.py"]
+SOURCES = ["settings.py", "app.py", "manifest/*.py", "storage/*.py", "bot/*.py", "dialogs/*.py", "cards/*.py", "trajectory/**/*.py", "graph/*.py"]
 KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 ENV_NAMES = {"env", "environ"}  # receivers of .get("KEY"): settings' `env` mapping and os.environ
 
