@@ -25,6 +25,12 @@ VOTE_REVEAL = "vote.reveal"
 EVALUATION_SUBMIT = "evaluation.submit"
 EVALUATION_REFRESH = "evaluation.refresh"
 
+# Meeting and workshop steps (cards/meeting.py): data {step_id, version} (the stored meeting's version).
+MEETING_SCHEDULE = "meeting.schedule"  # + the MEETING_* scheduling inputs
+MEETING_RESCHEDULE = "meeting.reschedule"  # + the MEETING_* scheduling inputs
+MEETING_CANCEL = "meeting.cancel"  # + MEETING_COMMENT
+MEETING_OUTCOMES_SAVE = "meeting.outcomes"  # + MEETING_OUTCOMES, MEETING_DECISIONS
+
 # Input ids: Teams merges the values of a card's inputs into the action data under these keys.
 IDEA_TEXT = "idea_text"
 EDIT_TEXT_PREFIX = "idea_edit_"
@@ -36,3 +42,13 @@ MERGE_TARGET = "merge_target"  # id of the idea to merge into
 VOTE_OPTION_PREFIX = "vote_opt_"  # + option id: dots, score or approval for that option
 VOTE_PLACE_PREFIX = "vote_place_"  # + place (1 = first): the option id ranked there
 EVALUATION_ANSWER_PREFIX = "evaluation_answer_"  # + question id
+MEETING_DATE = "meeting_date"  # YYYY-MM-DD, in MEETING_TIME_ZONE
+MEETING_TIME = "meeting_time"  # HH:MM
+MEETING_DURATION = "meeting_duration"  # minutes
+MEETING_TIME_ZONE = "meeting_time_zone"  # IANA name
+MEETING_ORGANIZER = "meeting_organizer"  # e-mail / UPN; empty = the facilitator
+MEETING_LOCATION = "meeting_location"  # workshop
+MEETING_ONLINE = "meeting_online"  # workshop: "true" | "false"
+MEETING_COMMENT = "meeting_comment"
+MEETING_OUTCOMES = "meeting_outcomes"
+MEETING_DECISIONS = "meeting_decisions"

@@ -36,6 +36,7 @@ from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.model import Person, Step, StepState, Trajectory, TrajectoryState
 from trajectory.ports import ChannelInfo, UnitOfWork
 
+from . import meeting
 from .context import Deps
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Messenger
@@ -107,6 +108,8 @@ class JobRunner:
                 await uow.commit()
             if job.kind is JobKind.DEADLINE:
                 await self._deadline(job)
+            elif job.kind is JobKind.MEETING_END:
+                await self._meeting_end(job)
             else:
                 await self._reminder(job)
         except LeaseLost:
@@ -169,6 +172,26 @@ class JobRunner:
                     log.warning("job %s: deadline note not posted: %s", job.id, error)
 
         await self.channels.run(channel, roster, post)
+
+    # ------------------------------------------------------------------ end of a meeting
+
+    async def _meeting_end(self, job: Job) -> None:
+        """Ask for the outcomes in the step's thread (best effort: a retry could post it twice)."""
+        async with self.uows() as uow:
+            trajectory = await uow.trajectories.get(job.trajectory_id)
+            step = trajectory.step(job.step_id) if trajectory else None
+            channel = await uow.channels.get(trajectory.channel.channel_id) if trajectory else None
+            roster = await uow.channels.members(trajectory.channel.team_id) if trajectory else []
+        if trajectory is not None and step is not None and channel is not None:
+            version, now = int(job.payload.get("version", 0)), self.clock()
+
+            async def ask(messenger: Messenger) -> None:
+                await meeting.meeting_ended(Deps(uows=self.uows, messenger=messenger), trajectory, step, version, now)
+
+            await self.channels.run(channel, roster, ask)
+        async with self.uows() as uow:
+            await uow.jobs.finish(job, self.worker, self.clock())
+            await uow.commit()
 
     # ------------------------------------------------------------------ reminders
 

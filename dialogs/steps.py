@@ -13,6 +13,7 @@ from trajectory.ports import UnitOfWork
 
 from . import evaluation
 from . import ideas
+from . import meeting
 from . import vote
 from .context import Deps
 from .turn import Answer, Turn
@@ -42,6 +43,8 @@ STEP_DIALOGS: dict[str, StepDialog] = {
     "evaluation": StepDialog(on_open=evaluation.on_open, on_close=evaluation.on_close, verbs=evaluation.VERBS,
                              contributors=evaluation.contributors, setup_fields=evaluation.setup_fields,
                              read_setup=evaluation.read_setup, anonymous=evaluation.anonymous),
+    "meeting": StepDialog(on_open=meeting.on_open, on_close=meeting.on_close, verbs=meeting.VERBS, contributors=meeting.contributors, setup_fields=meeting.meeting_setup_fields, read_setup=meeting.read_setup),  # noqa: E501
+    "workshop": StepDialog(on_open=meeting.on_open, on_close=meeting.on_close, verbs=meeting.VERBS, contributors=meeting.contributors, setup_fields=meeting.workshop_setup_fields, read_setup=meeting.read_setup),  # noqa: E501
 }
 
 

@@ -233,6 +233,31 @@ class ResponseRow(Base):
     __table_args__ = (sa.UniqueConstraint("step_id", "respondent_aad_id"), SQLITE_NO_ID_REUSE)
 
 
+class MeetingRow(Base):
+    """The calendar event of a meeting or workshop step (trajectory/kinds/meeting.py), one per step."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"), unique=True)
+    event_id: Mapped[str] = mapped_column(sa.String)
+    join_url: Mapped[str | None] = mapped_column(sa.String)
+    web_link: Mapped[str | None] = mapped_column(sa.String)
+    ics_path: Mapped[str | None] = mapped_column(sa.String)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    time_zone: Mapped[str] = mapped_column(sa.String)
+    organizer: Mapped[str] = mapped_column(sa.String)
+    location: Mapped[str] = mapped_column(sa.String)
+    online: Mapped[bool] = mapped_column(sa.Boolean)
+    agenda_html: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(16))  # scheduled | cancelled
+    version: Mapped[int] = mapped_column(sa.Integer)
+    outcomes: Mapped[str] = mapped_column(sa.Text)
+    decisions: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (SQLITE_NO_ID_REUSE,)
+
+
 class ProcessedActivityRow(Base):
     """Ids of incoming activities already applied: Teams re-delivers on timeouts."""
 
@@ -338,4 +363,5 @@ ballots = BallotRow.__table__
 jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__
 responses = ResponseRow.__table__
+meetings = MeetingRow.__table__
 metadata = Base.metadata

@@ -12,6 +12,7 @@ from .clarifications_repository import SqlClarificationRepository
 from .dialect import upsert_insert
 from .evaluation_repository import SqlResponseRepository
 from .jobs_repository import SqlJobRepository
+from .meeting_repository import SqlMeetingRepository
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
 from .vote_repository import SqlVoteRepository
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     votes: SqlVoteRepository
     jobs: SqlJobRepository
     responses: SqlResponseRepository
+    meetings: SqlMeetingRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.votes = SqlVoteRepository(session)
         self.jobs = SqlJobRepository(session)
         self.responses = SqlResponseRepository(session)
+        self.meetings = SqlMeetingRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -106,3 +106,12 @@ class StepFull(LimitReached):
 
 class UnknownIdentity(DomainError):
     code = "unknown_identity"
+
+
+# --- meetings and workshops (trajectory/kinds/meeting.py)
+class MeetingAlreadyScheduled(DomainError):
+    code = "meeting_already_scheduled"
+
+
+class MeetingNotScheduled(DomainError):
+    code = "meeting_not_scheduled"

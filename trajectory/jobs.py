@@ -21,6 +21,7 @@ from .model import Mode, Person, Step, StepState, Trajectory
 class JobKind(StrEnum):
     DEADLINE = "deadline"
     REMINDER = "reminder"
+    MEETING_END = "meeting_end"  # a sync step's meeting ended: ask the facilitators for the outcomes
 
 
 class JobState(StrEnum):

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from .kinds.evaluation import ResponseRepository
 from .kinds.clarifications import ClarificationRepository
 from .kinds.ideas import Idea
+from .kinds.meeting import MeetingRepository
 from .kinds.vote import VoteRepository
 from .jobs import JobRepository
 from .model import CardRef, ChannelRef, Person, Trajectory
@@ -68,6 +69,7 @@ class UnitOfWork(Protocol):
     votes: VoteRepository  # vote step
     responses: ResponseRepository  # evaluation step
     jobs: JobRepository
+    meetings: MeetingRepository  # meeting and workshop steps
 
     async def __aenter__(self) -> "UnitOfWork": ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -48,14 +48,14 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
             assert_valid_card(body["value"])
         return body
 
-    # Set up from the reference template: ideas → vote (with this method) → evaluation.
+    # Set up from the reference template: ideas → meeting → vote (with this method) → workshop → evaluation.
     mark = len(pg.conversation_events)
     await pg.post_to_channel(f"new Offsite ({method})")
     setup = await pg.wait_for_card("Set up", since=mark)
     setup_at = (pg.thread_of(setup), setup["message"]["messageId"])
     form = {n["id"]: n["value"] for n in nodes(card_of(setup)) if n.get("type", "").startswith("Input.") and "value" in n}
-    assert [k for k in form if k.endswith("_method")] == ["step_1_method"]
-    form.update({"step_1_method": method, "step_1_top_k": 2})
+    assert [k for k in form if k.endswith("_method")] == ["step_2_method"]
+    form.update({"step_2_method": method, "step_2_top_k": 2})
     ids = find_actions(card_of(setup), "setup.start")[0]["data"]
     mark = len(pg.conversation_events)
     started = await click("Alice Admin", "setup.start", {**ids, **form}, *setup_at)
@@ -81,11 +81,16 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
     await click("Bob Builder", "ideas.answer", {**answer["data"], f"answer_text_{cid}": "Yes, in the atrium."},
                 chat, private["messageId"])
 
-    # Next: the summary, then the vote on the three ideas.
+    # Next: the summary, then the online meeting's scheduling card (its agenda: the ideas and the
+    # answered question); "next" closes it unscheduled and opens the vote on the three ideas.
     mark = len(pg.conversation_events)
     await pg.post_to_channel("next")
     summary = await pg.wait_for_card("Ideas collected in", since=mark)
     assert "Yes, in the atrium." in json.dumps(card_of(summary))
+    meeting = await pg.wait_for_card("meeting.schedule", since=mark)
+    assert "Yes, in the atrium." in json.dumps(card_of(meeting))
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel("next")
     vote_card = await pg.wait_for_card("vote.refresh", since=mark)
     vote_at = (pg.thread_of(vote_card), vote_card["message"]["messageId"])
     vote_step = find_actions(card_of(vote_card), "vote.refresh")[0]["data"]["step_id"]
@@ -120,6 +125,11 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
         assert json.dumps(body).count("(tied)") == 2
     assert "3 of 6 members voted." in json.dumps(body)
 
+    # The workshop's scheduling card has the ranking as its agenda; "next" goes on to the evaluation.
+    workshop = await pg.wait_for_card("meeting.schedule", since=mark)
+    assert "Quiet Fridays" in json.dumps(card_of(workshop))
+    mark = len(pg.conversation_events)
+    await pg.post_to_channel("next")
     evaluation = await pg.wait_for_card("evaluation.refresh", since=mark)
     eval_at = (pg.thread_of(evaluation), evaluation["message"]["messageId"])
     eval_step = find_actions(card_of(evaluation), "evaluation.refresh")[0]["data"]["step_id"]

@@ -30,6 +30,7 @@ TABLES = {
     "jobs",
     "reminder_sends",
     "responses",
+    "meetings",
     "alembic_version",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import InvalidInput
 from . import evaluation
 from . import ideas
+from . import meeting
 from . import vote
 from .base import StepKind
 
@@ -12,6 +13,7 @@ STEP_KINDS: dict[str, StepKind] = {
     ideas.KIND.name: ideas.KIND,
     vote.KIND.name: vote.KIND,
     evaluation.KIND.name: evaluation.KIND,
+    **{kind.name: kind for kind in meeting.KINDS},
 }
 
 
