@@ -32,7 +32,9 @@ def mailto(address: str) -> str:
 
 
 class _Text(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
+    """The agenda's text: paragraphs apart, list items as "- " lines."""
+
+    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,8 +43,12 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "li":
             self.parts.append("\n- ")
-        elif tag in self.BLOCKS:
+        elif tag in self.BLOCKS or tag in ("br", "tr"):
             self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
