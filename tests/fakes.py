@@ -69,3 +69,61 @@ def card_texts(card: Any) -> list[str]:
 
 def find_actions(card: Any, verb: str) -> list[dict[str, Any]]:
     return [n for n in nodes(card) if n.get("type") == "Action.Execute" and n.get("verb") == verb]
+
+
+@dataclass
+class FakeScheduler:
+    """The calendar port in memory: records every call; ``fail_with`` makes the next calls fail.
+    Like Graph, a create with a transaction id it has seen returns the same event."""
+
+    fail_with: Any = None  # a SchedulingFailure
+    online_url: str = "https://teams.microsoft.com/l/meetup-join/fake"
+    ics_dir: str | None = None  # set: behave like the local .ics outbox (no links, a file path)
+    requests: list[Any] = field(default_factory=list)  # MeetingRequest of each schedule call
+    reschedules: list[tuple[str, Any]] = field(default_factory=list)
+    cancels: list[tuple[str, str, str]] = field(default_factory=list)
+    events: dict[str, Any] = field(default_factory=dict)  # transaction id -> ScheduledMeeting
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def _fail(self) -> None:
+        from trajectory.meetings import SchedulingError
+
+        if self.fail_with is not None:
+            raise SchedulingError(self.fail_with, "fake")
+
+    def _event(self, request: Any, event_id: str | None = None) -> Any:
+        from trajectory.meetings import ScheduledMeeting
+
+        event_id = event_id or f"event-{next(self._ids)}"
+        if self.ics_dir is not None:
+            return ScheduledMeeting(event_id=event_id, ics_path=f"{self.ics_dir}/{request.transaction_id}.ics")
+        return ScheduledMeeting(event_id=event_id, join_url=f"{self.online_url}/{event_id}" if request.online else None,
+                                web_link=f"https://outlook.office365.com/calendar/item/{event_id}")
+
+    async def schedule(self, request: Any) -> Any:
+        self.requests.append(request)
+        self._fail()
+        if request.transaction_id not in self.events:
+            self.events[request.transaction_id] = self._event(request)
+        return self.events[request.transaction_id]
+
+    async def reschedule(self, event_id: str, request: Any) -> Any:
+        self.reschedules.append((event_id, request))
+        self._fail()
+        return self._event(request, event_id)
+
+    async def cancel(self, event_id: str, organizer: str, comment: str) -> None:
+        self.cancels.append((event_id, organizer, comment))
+        self._fail()
+
+
+@dataclass
+class FakeDirectory:
+    """Channel members with e-mail addresses, by (team, channel)."""
+
+    attendees: list[Any] = field(default_factory=list)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    async def channel_attendees(self, team_id: str, channel_id: str) -> list[Any]:
+        self.asked.append((team_id, channel_id))
+        return list(self.attendees)

@@ -12,7 +12,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Ent
 
 from bot.handler import BlendBot
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes import FakeMessenger
+from tests.fakes import FakeDirectory, FakeMessenger, FakeScheduler
 from trajectory.model import Person
 
 ALICE = Person("aaaaaaaa-0000-4000-8000-000000000000", "Alice Admin", "29:user-alice")
@@ -61,9 +61,12 @@ def invoke(user: Person | None, verb: Any, data: Any, activity_id: str | None = 
 
 
 class Harness:
-    def __init__(self, sessions, messenger: FakeMessenger, clock: Clock) -> None:
+    def __init__(self, sessions, messenger: FakeMessenger, clock: Clock, scheduler: FakeScheduler | None = None,
+                 directory: FakeDirectory | None = None) -> None:
         self.sessions, self.messenger, self.clock = sessions, messenger, clock
-        self.bot = BlendBot(lambda: SqlUnitOfWork(sessions), clock=clock, messenger_for=lambda _: messenger)
+        self.scheduler, self.directory = scheduler or FakeScheduler(), directory or FakeDirectory()
+        self.bot = BlendBot(lambda: SqlUnitOfWork(sessions), clock=clock, messenger_for=lambda _: messenger,
+                            scheduler=self.scheduler, directory=self.directory)
         self.adapter = TestAdapter(self.bot.on_turn)
 
     async def send(self, act: Activity) -> list[Activity]:
