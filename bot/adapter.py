@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from dialogs import log_context
 
+from .connector_cache import CachingAuthentication
 from .service_urls import TEAMS_SERVICE_HOSTS, ServiceUrlPolicy
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ class BlendAdapter(CloudAdapter):
         allowed_tenants: tuple[str, ...] = (),
     ) -> None:
         apply_msrest_speedup()
+        if bot_framework_authentication is not None:  # reuse connector clients (bot/connector_cache.py)
+            bot_framework_authentication = CachingAuthentication(bot_framework_authentication)
         super().__init__(bot_framework_authentication)
         self.service_urls = service_urls or ServiceUrlPolicy()
         self.allowed_tenants = frozenset(t.lower() for t in allowed_tenants)

@@ -27,6 +27,8 @@ from dialogs.turn import Messenger
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
+from .card_updates import CardUpdates
+
 T = TypeVar("T")
 Clock = Callable[[], float]  # seconds, monotonic
 Sleep = Callable[[float], Awaitable[None]]
@@ -159,6 +161,7 @@ class Sender:
         self.policy = policy
         self._rng = rng or random.Random()
         self.retries = 0  # how many retries were needed (for logs and tests)
+        self.card_updates = CardUpdates()  # shared-card updates, coalesced per card
 
     def thread(self, key: str) -> RateLimiter:
         limiter = self._threads.pop(key, None) or RateLimiter(self._thread_windows, self._clock, self._sleep)
@@ -169,6 +172,13 @@ class Sender:
                 break
             del self._threads[oldest]
         return limiter
+
+    def can_send_now(self, thread: str, cost: int = 1) -> bool:
+        """Whether a request to ``thread`` would go out without waiting for the limits."""
+        now, limiter = self._clock(), self.thread(thread)
+        if self.tenant._lock.locked() or limiter._lock.locked():  # someone is waiting there already
+            return False
+        return self.tenant.delay(now, cost) <= 0 and limiter.delay(now, cost) <= 0
 
     async def send(self, thread: str, call: Callable[[], Awaitable[T]], cost: int = 1) -> T:
         """Run ``call`` (one outgoing message to ``thread``, ``cost`` connector requests) within the
@@ -201,7 +211,12 @@ class PacedMessenger:
         return await self._sender.send(channel.ref.channel_id, lambda: self._inner.post_card(channel, card))
 
     async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
-        await self._sender.send(ref.conversation_id, lambda: self._inner.update_card(ref, card))
+        # Only the newest content of a card matters: a rush of clicks must not queue behind the
+        # thread's rate limit (bot/card_updates.py).
+        await self._sender.card_updates.update(
+            (ref.conversation_id, ref.activity_id),
+            lambda: self._sender.send(ref.conversation_id, lambda: self._inner.update_card(ref, card)),
+            ready=lambda: self._sender.can_send_now(ref.conversation_id))
 
     async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
         return await self._sender.send(ref.conversation_id, lambda: self._inner.reply_card(ref, card))

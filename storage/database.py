@@ -66,6 +66,10 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # One connection: SQLite has one writer and every unit of work takes the write lock, so
+        # waiting in the pool's queue (woken at once on check-in) replaces busy_timeout's polling
+        # (sleeps of up to 100 ms), which cut concurrent card actions to a few per second.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs}
     engine = create_async_engine(url, **kwargs)
 
     @sa.event.listens_for(engine.sync_engine, "connect")

@@ -1,0 +1,120 @@
+"""``python -m bench [--quick] [--out bench/RESULTS.md]``: Blend against stock botbuilder and a
+hand-written aiohttp ceiling with the same Teams traffic, on SQLite and PostgreSQL, plus the scale
+figures; writes a Markdown report. Loopback only; a full run takes a few minutes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from . import load, report, scale
+from .connector_stub import ConnectorStub
+from .servers import DEFAULT_POSTGRES_URL, Server, database, rss_mb
+
+BOTS = ("blend", "stock", "ceiling")
+CONCURRENCY = (1, 16, 64)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny counts (a smoke run of a few seconds)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md", help="report file")
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale figures")
+    parser.add_argument("--requests", type=int, default=None, help="requests per kind and concurrency level")
+    parser.add_argument("--seconds", type=float, default=None, help="time cap per kind and concurrency level")
+    return parser.parse_args(argv)
+
+
+async def bench_bot(name: str, url: str, workdir: Path, stub: ConnectorStub, requests: dict[int, int],
+                    max_seconds: float, warmup: int) -> dict:
+    server = Server(name, url, workdir)
+    await server.start()
+    try:
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+            targets = load.Targets(stub.service_url)
+            if name == "blend":
+                await load.prepare_blend(session, server, stub, targets)
+            for kind in load.KINDS:  # warm up every path once over, then measure RSS
+                await load.run_level(session, server, lambda k=kind: targets.activity(k), kind, 4, warmup, 30)
+            rss = rss_mb(server.pid)
+            levels = []
+            for kind in load.KINDS:
+                for concurrency in CONCURRENCY:
+                    levels.append(await load.run_level(
+                        session, server, lambda k=kind: targets.activity(k), kind, concurrency,
+                        requests[concurrency], max_seconds))
+            rss_end = rss_mb(server.pid)
+    finally:
+        await server.stop()
+    return {"startup_s": server.startup_s, "rss_mb": rss, "rss_end_mb": rss_end, "levels": levels}
+
+
+async def run(args: argparse.Namespace) -> Path:
+    quick = args.quick
+    requests = {c: args.requests for c in CONCURRENCY} if args.requests else (
+        {1: 5, 16: 16, 64: 64} if quick else {1: 150, 16: 400, 64: 800})
+    max_seconds = args.seconds or (3.0 if quick else 12.0)
+    warmup = 2 if quick else 30
+    postgres_url = os.environ.get("BLEND_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    began = time.perf_counter()
+    results: dict[str, dict] = {}
+    notes: list[str] = []
+    stub = ConnectorStub()
+    await stub.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="blend-bench-") as tmp:
+            workdir = Path(tmp)
+            for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
+                results[db] = {}
+                for name in BOTS:
+                    try:
+                        async with database(db, workdir, postgres_url) as url:
+                            print(f"bench: {name} on {db} ...", file=sys.stderr, flush=True)
+                            results[db][name] = await bench_bot(name, url, workdir, stub, requests, max_seconds, warmup)
+                    except OSError as error:  # PostgreSQL not reachable: say so, measure the rest
+                        notes.append(f"{db}: {name} not measured: {type(error).__name__}: {error}")
+                        print(f"bench: {notes[-1]}", file=sys.stderr)
+                        break
+        figures = None
+        if not args.no_scale:
+            print("bench: scale figures ...", file=sys.stderr, flush=True)
+            figures = await scale_figures(quick)
+    finally:
+        await stub.stop()
+    text = report.render(results, figures, notes, quick=quick, requests=requests, max_seconds=max_seconds,
+                         elapsed_s=time.perf_counter() - began)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    return args.out
+
+
+async def scale_figures(quick: bool) -> dict:
+    from trajectory.kinds.vote import Method
+
+    ballots = 2_000 if quick else 100_000
+    tallies = [scale.tally_figure(method, ideas, ballots)
+               for method in (Method.APPROVAL, Method.DOTS) for ideas in (1_000, 10_000)]
+    tallies.append(scale.tally_figure(Method.APPROVAL, 10_000, ballots, cap_options=False))
+    members = 40 if quick else 2_000
+    speedup = 20.0 if quick else 10.0
+    fanouts = [await scale.fanout_figure(members, rate, speedup) for rate in (40, 50)]
+    return {"tallies": tallies, "fanouts": fanouts}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    out = asyncio.run(run(args))
+    print(f"bench: wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The hot-path pieces issue 9 added: coalesced shared-card updates and cached connector clients."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.card_updates import CardUpdates
+from bot.connector_cache import CachingAuthentication
+
+
+async def test_an_update_with_nothing_on_its_way_is_sent_before_returning():
+    updates, sent = CardUpdates(), []
+
+    async def send() -> None:
+        sent.append("v1")
+
+    await updates.update("card", send)
+    assert sent == ["v1"]
+
+
+async def test_updates_during_a_send_collapse_into_the_newest():
+    updates, sent = CardUpdates(), []
+    release = asyncio.Event()
+
+    def sending(version: str, wait: bool = False):
+        async def send() -> None:
+            if wait:
+                await release.wait()
+            sent.append(version)
+        return send
+
+    first = asyncio.create_task(updates.update("card", sending("v1", wait=True)))
+    await asyncio.sleep(0)
+    for version in ("v2", "v3", "v4"):
+        await updates.update("card", sending(version))  # returns at once
+    await updates.update("other card", sending("x1"))  # other cards are not held up
+    assert sent == ["x1"]
+    release.set()
+    await first
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sent == ["x1", "v1", "v4"] and updates.skipped == 2
+    await updates.update("card", sending("v5"))  # idle again: sent directly
+    assert sent[-1] == "v5"
+
+
+async def test_an_update_the_rate_limit_would_delay_goes_in_the_background():
+    updates, sent = CardUpdates(), []
+
+    async def send() -> None:
+        sent.append("v1")
+
+    await updates.update("card", send, ready=lambda: False)
+    assert sent == []
+    await asyncio.sleep(0)
+    assert sent == ["v1"]
+
+
+async def test_a_direct_update_that_fails_fails_the_caller():
+    async def send() -> None:
+        raise RuntimeError("connector down")
+
+    with pytest.raises(RuntimeError):
+        await CardUpdates().update("card", send)
+
+
+class FakeFactory:
+    def __init__(self, app_id: str) -> None:
+        self._app_id, self.created = app_id, 0
+
+    async def create(self, service_url: str, audience: str | None = None):
+        self.created += 1
+        return object()
+
+
+class FakeResult:
+    def __init__(self, factory) -> None:
+        self.connector_factory = factory
+
+
+class FakeAuthentication:
+    def __init__(self) -> None:
+        self.factories: list[FakeFactory] = []
+        self.token_clients = 0
+
+    async def authenticate_request(self, activity, auth_header):
+        self.factories.append(FakeFactory("app-1"))  # botbuilder makes a new factory per request
+        return FakeResult(self.factories[-1])
+
+    async def create_user_token_client(self, claims_identity):
+        self.token_clients += 1
+        return object()
+
+
+async def test_connector_clients_are_built_once_per_service_url_and_audience():
+    inner = FakeAuthentication()
+    auth = CachingAuthentication(inner)  # type: ignore[arg-type]
+    clients = []
+    for url in ("https://smba.example/emea/", "https://smba.example/emea/", "https://smba.example/amer/"):
+        result = await auth.authenticate_request(None, None)
+        clients.append(await result.connector_factory.create(url, "aud"))
+    assert clients[0] is clients[1] and clients[0] is not clients[2]
+    assert sum(f.created for f in inner.factories) == 2
+    assert await auth.create_user_token_client(None) is await auth.create_user_token_client(None)
+    assert inner.token_clients == 1

@@ -1,0 +1,77 @@
+"""SQL statements per card action stay few and constant, whatever the number of ideas, ballots or
+members (no N+1). Counted with a SQLAlchemy event listener; not a timing test."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cards import verbs
+from tests.bot.conftest import ALICE, BOB, CAROL, DAVE, Clock, Harness
+from tests.bot.test_ideas import started
+from tests.bot.test_vote import open_vote, vote
+from tests.fakes import FakeMessenger
+from trajectory.model import Person
+
+# What one action costs today, in four short units of work (load and check, the change with its
+# activity claim, the clicker's card, the channel's card): 26 and 28 on SQLite and PostgreSQL alike.
+MAX_IDEA_STATEMENTS = 26
+MAX_VOTE_STATEMENTS = 28
+
+
+class StatementCounter:
+    def __init__(self, engine) -> None:
+        self.engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement.split()[0].upper())
+
+    def __enter__(self) -> "StatementCounter":
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def people(n: int) -> list[Person]:
+    return [Person(f"{i:08d}-0000-4000-8000-00000000abcd", f"Member {i}", f"29:member-{i}") for i in range(n)]
+
+
+def harness_with(sessions, members: int) -> Harness:
+    return Harness(sessions, FakeMessenger(roster=[ALICE, BOB, CAROL, DAVE, *people(members)]), Clock())
+
+
+async def counted(engine, action) -> list[str]:
+    with StatementCounter(engine) as counter:
+        await action
+    return counter.statements
+
+
+async def test_an_idea_costs_the_same_few_statements_with_2_or_40_ideas(engine, sessions):
+    h = harness_with(sessions, members=60)
+    step_id = await started(h)
+    crowd = people(40)
+    for i, person in enumerate(crowd[:2]):
+        await h.act(person, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: f"Idea {i}"})
+    few = await counted(engine, h.act(BOB, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "Third"}))
+    for i, person in enumerate(crowd[2:]):
+        await h.act(person, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: f"Idea {i + 2}"})
+    many = await counted(engine, h.act(CAROL, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "Last"}))
+    assert len(few) == len(many), (few, many)
+    assert len(many) <= MAX_IDEA_STATEMENTS, many
+
+
+async def test_a_vote_costs_the_same_few_statements_with_2_or_30_ballots(engine, sessions):
+    h = harness_with(sessions, members=40)
+    crowd = people(32)
+    step_id = await open_vote(h, ideas=[(person, f"Idea {i}") for i, person in enumerate(crowd[:25])],
+                              method="approval")
+    for person in crowd[:2]:
+        await vote(h, person, step_id, "approval", {"Idea 0": 1, "Idea 1": 1})
+    few = await counted(engine, vote(h, BOB, step_id, "approval", {"Idea 0": 1}))
+    for person in crowd[2:]:
+        await vote(h, person, step_id, "approval", {"Idea 2": 1, "Idea 1": 1})
+    many = await counted(engine, vote(h, CAROL, step_id, "approval", {"Idea 3": 1}))
+    assert len(few) == len(many), (few, many)
+    assert len(many) <= MAX_VOTE_STATEMENTS, many
