@@ -188,7 +188,8 @@ def render_meeting_card(view: MeetingCardView) -> Json:
     scheduled = meeting is not None and meeting.state is MeetingState.SCHEDULED
     if meeting is not None and scheduled:
         body += _meeting_facts(view, meeting)
-        actions += _links(meeting)
+        if view.is_open:  # after the step, a join link only invites confusion
+            actions += _links(meeting)
     elif meeting is not None:
         body.append(line(t("meeting.cancelled"), color="Attention", spacing="Medium"))
     if view.is_open and not scheduled:

@@ -187,7 +187,7 @@ class ScheduleForm:
     duration: object
     time_zone: object
     organizer: object
-    location: object = ""
+    location: object = None
     online: object = None
 
 
