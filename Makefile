@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test package constraints clean
+.PHONY: setup run test bench package constraints clean
 
 setup: $(STAMP) node_modules/.installed-stamp
 
@@ -25,6 +25,11 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Blend against stock botbuilder and a hand-written ceiling (issue 9); writes bench/RESULTS.md.
+# BENCH_ARGS=--quick for a smoke run; BLEND_BENCH_POSTGRES_URL picks the PostgreSQL server.
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The Teams app package (needs APP_ID and BLEND_PUBLIC_HOST; see docs/deployment.md).
 package: setup
