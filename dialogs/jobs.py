@@ -186,7 +186,8 @@ class JobRunner:
             version, now = int(job.payload.get("version", 0)), self.clock()
 
             async def ask(messenger: Messenger) -> None:
-                await meeting.meeting_ended(Deps(uows=self.uows, messenger=messenger), trajectory, step, version, now)
+                deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory)
+                await meeting.meeting_ended(deps, trajectory, step, version, now)
 
             await self.channels.run(channel, roster, ask)
         async with self.uows() as uow:

@@ -114,7 +114,7 @@ def _form(data: dict[str, Any]) -> ScheduleForm:
 async def _attendees(deps: Deps, trajectory: Trajectory, uow_channel: Any) -> list:
     """The channel's members with their e-mail addresses; the team's Entra group id when Teams told us."""
     assert deps.directory is not None
-    team = getattr(uow_channel, "aad_group_id", None) or trajectory.channel.team_id
+    team = (uow_channel.aad_group_id if uow_channel is not None else "") or trajectory.channel.team_id
     return await deps.directory.channel_attendees(team, trajectory.channel.channel_id)
 
 
