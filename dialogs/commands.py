@@ -9,6 +9,7 @@ from cards.status import StatusView, StepStatus, render_help, render_status
 from cards.texts import t
 from trajectory import services
 from trajectory.errors import DomainError
+from trajectory.kinds import kind_of
 from trajectory.model import Person, StepState, Trajectory
 
 from .context import Deps
@@ -83,7 +84,9 @@ async def _status_view(deps: Deps, trajectory: Trajectory, viewer: Person | None
         roster = await uow.channels.members(trajectory.channel.team_id)
         for step in trajectory.steps:
             dialog = STEP_DIALOGS[step.kind]
-            took_part = await dialog.contributors(uow, step) if step.opened_at is not None else None
+            # A live meeting has no contributions to count (kind.collects_contributions): no "0 of N".
+            counts = step.opened_at is not None and kind_of(step.kind).collects_contributions
+            took_part = await dialog.contributors(uow, step) if counts else None
             missing = None
             if took_part is not None and show_names and step.state is StepState.OPEN and not dialog.anonymous(step):
                 missing = [m.name for m in roster if m.aad_id not in took_part]

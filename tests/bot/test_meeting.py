@@ -297,3 +297,14 @@ async def test_without_a_calendar_the_facilitator_is_told(harness: Harness):
     harness.bot._scheduler = None
     body = await harness.act(ALICE, verbs.MEETING_SCHEDULE, form(step.id))
     assert "no calendar connection" in json.dumps(body)
+
+
+async def test_status_counts_no_participation_for_a_meeting(harness: Harness):
+    await opened(harness)
+    sent = await harness.say(ALICE, "status")
+    (card,) = [a.attachments[0].content for a in sent if a.attachments]
+    assert_valid_card(card)
+    facts = {f["title"]: f["value"] for n in nodes(card) if n.get("type") == "FactSet" for f in n["facts"]}
+    texts = json.dumps(card)
+    assert "Talk it through" in texts
+    assert not any("Alice Admin" in v and "Bob Builder" in v for v in facts.values()), facts  # no "hasn't yet: all"
