@@ -14,7 +14,7 @@ from trajectory.kinds.meeting import MAX_DURATION, MAX_OUTCOME_LENGTH, MIN_DURAT
 from trajectory.meetings import SchedulingFailure
 
 from . import verbs
-from .base import Json, card, execute, heading, line, notice, user_text, when
+from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
 from .setup import step_input
 from .texts import t
 
@@ -46,6 +46,9 @@ class MeetingCardView:
     form: ScheduleDefaults = field(default_factory=ScheduleDefaults)
     notice: str | None = None
     notice_is_error: bool = False
+    # Teams refreshes the card for these users (the facilitators), so the time zone preselected on
+    # the form is the one of whoever looks at it.
+    refresh_user_ids: list[str] = field(default_factory=list)
 
 
 def _is_workshop(view: MeetingCardView) -> bool:
@@ -214,7 +217,9 @@ def render_meeting_card(view: MeetingCardView) -> Json:
     body += _agenda(view.agenda)
     if view.notice:
         body.append(notice(view.notice, attention=view.notice_is_error))
-    return card(body, actions)
+    live = refresh(verbs.MEETING_REFRESH, {"step_id": view.step_id}, view.refresh_user_ids) \
+        if view.is_open and view.refresh_user_ids else None
+    return card(body, actions, live)
 
 
 def render_outcomes_card(view: MeetingCardView) -> Json:

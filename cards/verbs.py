@@ -30,6 +30,7 @@ MEETING_SCHEDULE = "meeting.schedule"  # + the MEETING_* scheduling inputs
 MEETING_RESCHEDULE = "meeting.reschedule"  # + the MEETING_* scheduling inputs
 MEETING_CANCEL = "meeting.cancel"  # + MEETING_COMMENT
 MEETING_OUTCOMES_SAVE = "meeting.outcomes"  # + MEETING_OUTCOMES, MEETING_DECISIONS
+MEETING_REFRESH = "meeting.refresh"  # {step_id}: the card with the clicker's time zone preselected
 
 # Input ids: Teams merges the values of a card's inputs into the action data under these keys.
 IDEA_TEXT = "idea_text"

@@ -60,7 +60,8 @@ async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, meeting: Me
         step_id=step.id or 0, kind=step.kind, trajectory_title=trajectory.title, step_title=step.title,
         prompt=step.prompt, is_open=step.state is StepState.OPEN, version=rules.current_version(meeting),
         meeting=meeting, agenda=await meeting_service.agenda(uow, trajectory, step),
-        form=_defaults(step, meeting, time_zone), notice=notice, notice_is_error=is_error)
+        form=_defaults(step, meeting, time_zone), notice=notice, notice_is_error=is_error,
+        refresh_user_ids=[p.user_id for p in trajectory.facilitators if p.user_id])
 
 
 async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
@@ -171,6 +172,11 @@ async def _refused(deps: Deps, turn: Turn, step_id: int, refusal: DomainError) -
         return Answer(text=describe(refusal))
 
 
+async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
+    """A refresh: the card with the viewer's time zone preselected on the form."""
+    return await _current(deps, turn, int_of(data, "step_id"))
+
+
 async def schedule(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     return await _schedule(deps, turn, data, move=False)
 
@@ -264,4 +270,5 @@ VERBS = {
     verbs.MEETING_RESCHEDULE: reschedule,
     verbs.MEETING_CANCEL: cancel,
     verbs.MEETING_OUTCOMES_SAVE: outcomes,
+    verbs.MEETING_REFRESH: show,
 }

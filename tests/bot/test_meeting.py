@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cards import verbs
-from tests.bot.conftest import ALICE, BOB, CHANNEL, TEAM, TENANT, Harness
+from tests.bot.conftest import ALICE, BOB, CHANNEL, TEAM, TENANT, Harness, invoke
 from tests.bot.test_commands import active, only_text
 from tests.bot.test_jobs import runner_for
 from tests.cardcheck import assert_valid_card
@@ -308,3 +308,17 @@ async def test_status_counts_no_participation_for_a_meeting(harness: Harness):
     texts = json.dumps(card)
     assert "Talk it through" in texts
     assert not any("Alice Admin" in v and "Bob Builder" in v for v in facts.values()), facts  # no "hasn't yet: all"
+
+
+async def test_a_refresh_preselects_the_viewer_s_time_zone(harness: Harness):
+    _, step = await opened(harness)
+    shared = channel_card(harness, step)
+    assert shared["refresh"]["userIds"] == [ALICE.user_id]  # the facilitators
+    assert shared["refresh"]["action"]["verb"] == verbs.MEETING_REFRESH
+    act = invoke(ALICE, verbs.MEETING_REFRESH, {"step_id": step.id})
+    act.local_timezone = "America/New_York"
+    (response,) = [a for a in await harness.send(act) if a.type == "invokeResponse"]
+    card = response.value.body["value"] if isinstance(response.value.body, dict) else response.value.body.value
+    assert_valid_card(card)
+    (zone,) = [n for n in nodes(card) if n.get("id") == verbs.MEETING_TIME_ZONE]
+    assert zone["value"] == "America/New_York"

@@ -43,7 +43,8 @@ def meeting(**overrides) -> Meeting:
 def view(**overrides) -> MeetingCardView:
     base = dict(step_id=9, kind="meeting", trajectory_title="Offsite", step_title="Discuss", prompt=HOSTILE,
                 is_open=True, version=0, meeting=None, agenda=IDEAS,
-                form=ScheduleDefaults(date="2026-12-01", time="10:00", time_zone="Asia/Kathmandu"))
+                form=ScheduleDefaults(date="2026-12-01", time="10:00", time_zone="Asia/Kathmandu"),
+                refresh_user_ids=["29:alice"])
     return MeetingCardView(**{**base, **overrides})
 
 
@@ -139,3 +140,8 @@ def test_agenda_lists_open_questions_answers_and_ranks():
     assert "\u2026and 2 more" in texts and "\u2026and 3 more" in texts
     ranked = " ".join(card_texts(CARDS["schedule workshop"]()))
     assert "#1 (7 points) (tied)" in ranked and "#3 (2 points)" in ranked
+
+
+def test_open_cards_refresh_for_the_facilitators_closed_ones_do_not():
+    assert CARDS["schedule meeting"]()["refresh"]["userIds"] == ["29:alice"]
+    assert "refresh" not in CARDS["closed"]()
