@@ -14,13 +14,16 @@ from cards.base import ADAPTIVE_CARD
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
-from .sending import PacedMessenger, RetryPolicy, Sender
+from .sending import TENANT_REQUESTS_PER_SECOND, PacedMessenger, RetryPolicy, Sender, Window
 
 log = logging.getLogger(__name__)
 ROSTER_PAGE = 200
 ROSTER_MAX = 5000
 # Connector calls within a turn retry briefly: Teams re-sends an activity not answered in 15 s.
 TURN_RETRY = RetryPolicy(attempts=3, base=0.5, cap=3.0)
+# ...and don't queue behind the per-thread windows (a busy card's thread would hold every click for
+# seconds): within a turn a thread's 429 is retried instead; only the tenant-wide rate is kept.
+TURN_THREAD_WINDOWS = (Window(TENANT_REQUESTS_PER_SECOND, 1),)
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -112,5 +115,5 @@ def paced_turn_messenger(bot_app_id: str, sender: Sender | None = None) -> Calla
     """Turn messengers sharing one Sender (one per bot, i.e. per process): rate limits, and retries of
     429/412/502/504 with backoff honouring Retry-After. What still fails raises SendFailed, which
     fails the turn: logged by the adapter and apologised for, never dropped silently."""
-    shared = sender or Sender(time.monotonic, policy=TURN_RETRY)
+    shared = sender or Sender(time.monotonic, policy=TURN_RETRY, thread_windows=TURN_THREAD_WINDOWS)
     return lambda context: PacedMessenger(TurnMessenger(context, bot_app_id), shared)

@@ -58,6 +58,12 @@ class BlendProcess:
             os.killpg(self._proc.pid, signal.SIGKILL)
             await self._proc.wait()
 
+    async def kill(self) -> None:
+        """SIGKILL, as when a machine dies: no shutdown, leases and open transactions left behind."""
+        if self._proc is not None and self._proc.returncode is None:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            await self._proc.wait()
+
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():
             return ""
