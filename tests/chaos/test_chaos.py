@@ -4,7 +4,7 @@ activity again, to either instance), one instance SIGKILLed midway and restarted
 falling due during the run. Afterwards: every acknowledged idea is stored exactly once and nothing
 twice, one ballot row per member (the last acknowledged one), and every due job ran exactly once.
 
-Bounded: the whole run is under a 60 s budget; it skips without BLEND_TEST_POSTGRES_URL."""
+Bounded: about 50 s on two cores (a hang guard stops it at 150 s); skipped without BLEND_TEST_POSTGRES_URL."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from trajectory.setup import StepDraft, edit_draft, new_trajectory
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not root.POSTGRES_URL, reason="BLEND_TEST_POSTGRES_URL not set")]
 
 MEMBERS, IDEAS_EACH, BALLOTS_EACH, CONCURRENCY, DUPLICATE_RATE = 200, 2, 3, 32, 0.1
-BUDGET_S = 60
+HANG_GUARD_S = 150  # not a timing assertion: a stuck run fails instead of holding the suite (~50 s here)
 TEAM, TENANT = "19:chaos-team@thread.tacv2", "tenant-1"
 # Ideas spread over a few channels: every click re-renders its step's cards, which list all its ideas.
 IDEA_CHANNELS = [f"19:ideas-{n}@thread.tacv2" for n in range(4)]
@@ -229,7 +229,7 @@ def acknowledged(answer: dict | None, sentence: str) -> bool:
 
 
 async def test_two_instances_a_kill_and_duplicates_lose_nothing_and_double_nothing(postgres_url, tmp_path, monkeypatch):
-    await asyncio.wait_for(chaos_run(postgres_url, tmp_path, monkeypatch), BUDGET_S + 30)
+    await asyncio.wait_for(chaos_run(postgres_url, tmp_path, monkeypatch), HANG_GUARD_S)
 
 
 async def chaos_run(postgres_url, tmp_path, monkeypatch) -> None:
@@ -345,7 +345,6 @@ async def chaos_run(postgres_url, tmp_path, monkeypatch) -> None:
         print(f"chaos: seed {seeded_at - begun:.1f} s, load {loaded_at - seeded_at:.1f} s ({load.requests} requests, "
               f"{load.duplicates} duplicated, {load.redeliveries} re-delivered), total {took:.1f} s; "
               f"{len(ideas_acked)} ideas and {len(ballots_acked)} members' ballots acknowledged")
-        assert took < BUDGET_S, f"chaos test took {took:.1f} s"
     finally:
         for instance in instances:
             await instance.kill()
