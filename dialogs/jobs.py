@@ -36,7 +36,7 @@ from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.model import Person, Step, StepState, Trajectory, TrajectoryState
 from trajectory.ports import ChannelInfo, UnitOfWork
 
-from . import meeting
+from . import log_context, meeting
 from .context import Deps
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Messenger
@@ -98,6 +98,8 @@ class JobRunner:
         return total
 
     async def _run(self, job: Job) -> None:
+        log_context.clear()  # this job's ids on its log lines, not the previous job's
+        log_context.bind(job_id=job.id, trajectory_id=job.trajectory_id, step_id=job.step_id)
         try:
             if job.attempts > self.max_attempts:
                 raise RuntimeError(f"gave up after {self.max_attempts} attempts")
