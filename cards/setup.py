@@ -18,6 +18,7 @@ class StepFormView:
     fields: list[Json] = field(default_factory=list)
     deadline_date: str = ""  # YYYY-MM-DD in the facilitator's time zone
     deadline_time: str = ""  # HH:MM
+    has_deadline: bool = True  # async steps; a meeting's time is chosen in its own fields
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,16 @@ def _step_block(index: int, step: StepFormView) -> Json:
         {"type": "Input.Text", "id": step_input(index, "prompt"), "label": t("setup.step_prompt"),
          "value": step.prompt, "maxLength": 1000, "isMultiline": True},
         *step.fields,
-        {"type": "ColumnSet", "columns": [
+    ]
+    if step.has_deadline:
+        items.append({"type": "ColumnSet", "columns": [
             {"type": "Column", "width": "stretch", "items": [
                 {"type": "Input.Date", "id": step_input(index, "deadline_date"), "label": t("setup.deadline_date"),
                  "value": step.deadline_date}]},
             {"type": "Column", "width": "stretch", "items": [
                 {"type": "Input.Time", "id": step_input(index, "deadline_time"), "label": t("setup.deadline_time"),
                  "value": step.deadline_time}]},
-        ]},
-    ]
+        ]})
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 

@@ -12,7 +12,7 @@ from cards.texts import t
 from trajectory import services
 from trajectory.errors import DomainError, InvalidInput, NotFound
 from trajectory.kinds import STEP_KINDS
-from trajectory.model import Trajectory, TrajectoryState
+from trajectory.model import Mode, Trajectory, TrajectoryState
 from trajectory.ports import UnitOfWork
 from trajectory.setup import StepDraft, template_drafts
 from trajectory.templates import TEMPLATES
@@ -43,7 +43,8 @@ async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, no
     members = await uow.channels.members(trajectory.channel.team_id)
     creator = trajectory.created_by.aad_id
     steps = [StepFormView(s.kind, s.title, s.prompt, STEP_DIALOGS[s.kind].setup_fields(i, s.settings),
-                          *_local_parts(s.deadline, tz)) for i, s in enumerate(trajectory.steps)]
+                          *_local_parts(s.deadline, tz), has_deadline=s.mode is Mode.ASYNC)
+             for i, s in enumerate(trajectory.steps)]
     return SetupView(
         trajectory_id=trajectory.id or 0,
         version=trajectory.version,

@@ -322,3 +322,26 @@ async def test_a_refresh_preselects_the_viewer_s_time_zone(harness: Harness):
     assert_valid_card(card)
     (zone,) = [n for n in nodes(card) if n.get("id") == verbs.MEETING_TIME_ZONE]
     assert zone["value"] == "America/New_York"
+
+
+async def test_the_setup_card_sets_the_meeting_defaults_and_asks_no_deadline_for_sync_steps(harness: Harness):
+    sent = await harness.say(ALICE, "new Offsite")
+    (card,) = [a.attachments[0].content for a in sent if a.attachments]
+    assert [s.kind for s in (await active(harness)).steps] == ["ideas", "meeting", "vote", "workshop", "evaluation"]
+    ids = {n["id"] for n in nodes(card) if n.get("type", "").startswith("Input.")}
+    assert "step_0_deadline_date" in ids and "step_1_deadline_date" not in ids and "step_3_deadline_date" not in ids
+    assert {"step_1_duration", "step_1_organizer", "step_3_location", "step_3_online"} <= ids
+    assert "step_1_location" not in ids
+    (save,) = find_actions(card, verbs.SETUP_SAVE)
+    saved = card_of(await harness.act(ALICE, verbs.SETUP_SAVE, {
+        **save["data"], "step_1_duration": "90", "step_1_organizer": "ops@contoso.example",
+        "step_1_meeting_date": "2026-12-02", "step_1_meeting_time": "09:30",
+        "step_3_location": "Atrium", "step_3_online": "true"}))
+    assert "Saved." in card_texts(saved), card_texts(saved)
+    steps = (await active(harness)).steps
+    assert steps[1].settings == {"duration": 90, "location": "", "online": True, "organizer": "ops@contoso.example",
+                                 "date": "2026-12-02", "time": "09:30"}
+    assert (steps[3].settings["location"], steps[3].settings["online"]) == ("Atrium", True)
+    bad = card_of(await harness.act(ALICE, verbs.SETUP_SAVE, {
+        **find_actions(saved, verbs.SETUP_SAVE)[0]["data"], "step_1_duration": "1000"}))
+    assert "between 15 and 480" in " ".join(card_texts(bad))
