@@ -49,20 +49,27 @@ async def bench_bot(name: str, url: str, workdir: Path, stub: ConnectorStub, req
             levels = []
             for kind in load.KINDS:
                 for concurrency in CONCURRENCY:
-                    levels.append(await load.run_level(
-                        session, server, lambda k=kind: targets.activity(k), kind, concurrency,
-                        requests[concurrency], max_seconds))
+                    level = await load.run_level(session, server, lambda k=kind: targets.activity(k), kind,
+                                                 concurrency, requests[concurrency], max_seconds)
+                    levels.append(level)
+                    print(f"bench:   {kind:8} c={concurrency:<3} {level.throughput:8.1f} req/s  p99 "
+                          f"{level.percentile(99):7.1f} ms  CPU {level.cpu_ms_per_request:5.2f} ms/req  "
+                          f"errors {level.errors}", file=sys.stderr, flush=True)
             rss_end = rss_mb(server.pid)
     finally:
         await server.stop()
-    return {"startup_s": server.startup_s, "rss_mb": rss, "rss_end_mb": rss_end, "levels": levels}
+    first_start = server.startup_s
+    await server.start()  # a restart on the database the first start created (and migrated)
+    await server.stop()
+    return {"startup_s": first_start, "restart_s": server.startup_s, "rss_mb": rss, "rss_end_mb": rss_end,
+            "levels": levels}
 
 
 async def run(args: argparse.Namespace) -> Path:
     quick = args.quick
     requests = {c: args.requests for c in CONCURRENCY} if args.requests else (
         {1: 5, 16: 16, 64: 64} if quick else {1: 150, 16: 400, 64: 800})
-    max_seconds = args.seconds or (3.0 if quick else 12.0)
+    max_seconds = args.seconds or 3.0
     warmup = 2 if quick else 30
     postgres_url = os.environ.get("BLEND_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     began = time.perf_counter()

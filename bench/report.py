@@ -66,9 +66,11 @@ def _db_section(db: str, bots: dict) -> list[str]:
             f"{level.errors} | {ref(s)} | {ref(c)} | "
             f"{_ratio(level.throughput, s.throughput) if s else float('nan'):.2f} | "
             f"{_ratio(level.throughput, c.throughput) if c else float('nan'):.2f} |")
-    lines += ["", "| bot | start-up to healthy /healthz | RSS after warm-up | RSS at the end |", "|---|---:|---:|---:|"]
+    lines += ["", "| bot | start-up to healthy /healthz: first (fresh database) / restart | RSS after warm-up "
+              "| RSS at the end |", "|---|---:|---:|---:|"]
     for name, result in bots.items():
-        lines.append(f"| {name} | {result['startup_s']:.2f} s | {result['rss_mb']:.0f} MB | {result['rss_end_mb']:.0f} MB |")
+        lines.append(f"| {name} | {result['startup_s']:.2f} s / {result['restart_s']:.2f} s | "
+                     f"{result['rss_mb']:.0f} MB | {result['rss_end_mb']:.0f} MB |")
     return lines + [""]
 
 
@@ -91,8 +93,10 @@ def targets(results: dict, figures: dict | None) -> list[str]:
             rows.append((f"{db}: {kind} p99 < 100 ms at conc. 16", f"{p99:.1f} ms", p99 < 100))
         message = min(_ratio(blend[("message", c)].throughput, stock[("message", c)].throughput) for c in (16, 64))
         rows.append((f"{db}: channel message ≥ 4× stock (worst of conc. 16/64)", f"{message:.2f}×", message >= 4))
-        startup, rss = bots["blend"]["startup_s"], bots["blend"]["rss_mb"]
-        rows.append((f"{db}: start-up < 1.5 s", f"{startup:.2f} s", startup < 1.5))
+        startup, restart, rss = (bots["blend"][k] for k in ("startup_s", "restart_s", "rss_mb"))
+        rows.append((f"{db}: start-up < 1.5 s (first start, migrating a fresh database)", f"{startup:.2f} s",
+                     startup < 1.5))
+        rows.append((f"{db}: start-up < 1.5 s (restart)", f"{restart:.2f} s", restart < 1.5))
         rows.append((f"{db}: RSS after warm-up < 150 MB", f"{rss:.0f} MB", rss < 150))
     if figures:
         worst = max((f for f in figures["tallies"] if f.card_bytes), key=lambda f: f.total_s)
