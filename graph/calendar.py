@@ -87,7 +87,12 @@ class GraphMeetingScheduler:
         return _scheduled(created)
 
     async def _find(self, organizer: str, transaction_id: str) -> ScheduledMeeting | None:
-        """The event created with this transactionId, or None (also when the lookup itself fails)."""
+        """The event created with this transactionId, or None (also when the lookup itself fails).
+
+        Graph's event docs don't list transactionId among the $filter-able properties; Exchange is
+        reported to accept it, but this is unverified against a real tenant. If Graph refuses the
+        filter (400), the lookup finds nothing and the caller gets the original failure; retrying
+        with the same transaction id is still safe, since Graph then answers the existing event."""
         from kiota_abstractions.base_request_configuration import RequestConfiguration
         from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
 
