@@ -189,3 +189,14 @@ async def test_an_unreachable_graph_is_an_error_not_a_crash(client, double):
         await GraphMeetingScheduler(client).schedule(request(start=datetime(2026, 12, 3, 13, 0, tzinfo=timezone.utc)))
     assert raised.value.failure is SchedulingFailure.UNKNOWN
     assert "unreachable" in raised.value.detail
+
+
+async def test_if_graph_refuses_the_lookup_the_original_failure_is_reported(client, double):
+    double.script("POST", "/events", 201, delay=5)
+    double.script("GET", "/events", 400, code="ErrorInvalidProperty")
+
+    with pytest.raises(SchedulingError) as raised:
+        await GraphMeetingScheduler(client, timeout=0.3).schedule(request())
+
+    assert raised.value.failure is SchedulingFailure.TIMEOUT
+    assert len(double.calls("GET", "/events")) == 1
