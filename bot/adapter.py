@@ -82,6 +82,10 @@ async def _read_activity(request: web.Request, limit: int) -> Activity:
         raise _Reject(400, "body is not a valid activity") from None
     if not isinstance(activity.type, str) or not activity.type:
         raise _Reject(400, "activity has no type")
+    conversation = activity.conversation
+    if conversation is None or not isinstance(conversation.id, str) or not conversation.id:
+        # Nowhere to answer (the SDK would fail on the reply): refused before the bot runs.
+        raise _Reject(400, "activity has no conversation")
     return activity
 
 

@@ -124,3 +124,14 @@ def test_hostile_activities_get_no_500_and_refusals_change_nothing(database_url)
         loop.run_until_complete(connector.server.close())
         loop.close()
     assert seen["refused"] > 0 and seen["accepted"] > 0, seen
+
+
+async def test_an_activity_without_a_conversation_is_refused_not_a_500(database_url):
+    """Found by the property above: the SDK failed on the reply to a message naming no conversation."""
+    app = create_app(Settings(database_url=database_url, job_interval_seconds=3600))
+    body = {**add_idea("http://127.0.0.1:9/", 1, "An idea", "no-conv"), "type": "message", "conversation": None}
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        for conversation in (None, {}, {"id": ""}):
+            response = await client.post("/api/messages", json={**body, "conversation": conversation})
+            assert response.status == 400, conversation
+            assert (await response.json()) == {"error": "activity has no conversation"}
