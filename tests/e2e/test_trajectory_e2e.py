@@ -1,13 +1,16 @@
 """A whole trajectory through the Agents Playground, once per voting method: ideas (with an
-anonymous question answered by the author) → prioritisation (hidden results, a changed ballot, a
+anonymous question answered by the author) → online meeting and live workshop scheduled through the local .ics outbox
+→ prioritisation (hidden results, a changed ballot, a
 refused reveal) → evaluation → finished. Nothing names the anonymous member, Erin: not a card,
 not a message, not Blend's log. (The deadline after a restart: tests/e2e/test_jobs_e2e.py.)"""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
+from icalendar import Calendar
 
 from conftest import card_of
 from tests.cardcheck import assert_valid_card
@@ -47,6 +50,15 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
         if body["type"] == CARD:
             assert_valid_card(body["value"])
         return body
+
+    async def schedule(card_event: dict, day: str, extra: dict) -> None:
+        """The facilitator schedules a sync step at 10:00 Brussels time (local mode: the .ics outbox)."""
+        at = (pg.thread_of(card_event), card_event["message"]["messageId"])
+        (action,) = find_actions(card_of(card_event), "meeting.schedule")
+        done = await click("Alice Admin", "meeting.schedule", {
+            **action["data"], "meeting_date": day, "meeting_time": "10:00", "meeting_duration": "60",
+            "meeting_time_zone": "Europe/Brussels", "meeting_organizer": "", **extra}, *at)
+        assert "Scheduled." in json.dumps(done["value"]), done
 
     # Set up from the reference template: ideas → meeting → vote (with this method) → workshop → evaluation.
     mark = len(pg.conversation_events)
@@ -89,6 +101,7 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
     assert "Yes, in the atrium." in json.dumps(card_of(summary))
     meeting = await pg.wait_for_card("meeting.schedule", since=mark)
     assert "Yes, in the atrium." in json.dumps(card_of(meeting))
+    await schedule(meeting, "2030-06-03", {})
     mark = len(pg.conversation_events)
     await pg.post_to_channel("next")
     vote_card = await pg.wait_for_card("vote.refresh", since=mark)
@@ -128,6 +141,15 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
     # The workshop's scheduling card has the ranking as its agenda; "next" goes on to the evaluation.
     workshop = await pg.wait_for_card("meeting.schedule", since=mark)
     assert "Quiet Fridays" in json.dumps(card_of(workshop))
+    await schedule(workshop, "2030-06-10", {"meeting_location": "Room 4.01, Ghent", "meeting_online": "false"})
+
+    # Both invitations are standard iCalendar files in the local outbox, with every member invited.
+    invitations = [Calendar.from_ical(f.read_bytes()) for f in sorted((blend.workdir / "outbox").glob("*.ics"))]
+    events = sorted((e for c in invitations for e in c.walk("VEVENT")), key=lambda e: e.decoded("DTSTART"))
+    assert [e.decoded("DTSTART").astimezone(timezone.utc) for e in events] == [
+        datetime(2030, 6, 3, 8, 0, tzinfo=timezone.utc), datetime(2030, 6, 10, 8, 0, tzinfo=timezone.utc)]
+    assert str(events[1]["LOCATION"]) == "Room 4.01, Ghent" and "Quiet Fridays" in str(events[1]["DESCRIPTION"])
+    assert all(len(e.get("ATTENDEE")) == 6 for e in events)
     mark = len(pg.conversation_events)
     await pg.post_to_channel("next")
     evaluation = await pg.wait_for_card("evaluation.refresh", since=mark)
