@@ -1,8 +1,8 @@
-"""A whole trajectory through the Agents Playground, once per voting method: ideas (with an
-anonymous question answered by the author) → online meeting and live workshop scheduled through the local .ics outbox
-→ prioritisation (hidden results, a changed ballot, a
-refused reveal) → evaluation → finished. Nothing names the anonymous member, Erin: not a card,
-not a message, not Blend's log. (The deadline after a restart: tests/e2e/test_jobs_e2e.py.)"""
+"""The reference trajectory through the Agents Playground, once per voting method: ideas (with an
+anonymous question answered by the author) → online meeting → prioritisation (hidden results, a
+changed ballot, a refused reveal) → live workshop → evaluation → finished. Both sync steps are
+scheduled through the local .ics outbox. Nothing names the anonymous member, Erin: not a card, not a
+message, not Blend's log. (The deadline after a restart: tests/e2e/test_jobs_e2e.py.)"""
 
 from __future__ import annotations
 
