@@ -12,7 +12,9 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Ent
 
 from bot.handler import BlendBot
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes import FakeDirectory, FakeMessenger, FakeScheduler
+from cards import verbs
+from tests.cardcheck import assert_valid_card
+from tests.fakes import FakeDirectory, FakeMessenger, FakeScheduler, find_actions
 from trajectory.model import Person
 
 ALICE = Person("aaaaaaaa-0000-4000-8000-000000000000", "Alice Admin", "29:user-alice")
@@ -94,3 +96,17 @@ class Harness:
 @pytest.fixture
 async def harness(sessions) -> Harness:
     return Harness(sessions, FakeMessenger(roster=[ALICE, BOB, CAROL, DAVE]), Clock())
+
+
+def card_of(body: dict) -> dict:
+    """The card of an invoke response, checked against the schema."""
+    assert body["type"] == "application/vnd.microsoft.card.adaptive", body
+    assert_valid_card(body["value"])
+    return body["value"]
+
+
+async def setup(h: Harness, verb: str, ids: dict, **fields) -> tuple[dict, dict]:
+    """One click on the setup card; returns the new card and the ids (and version) it carries."""
+    card = card_of(await h.act(ALICE, verb, {**ids, **fields}))
+    saves = find_actions(card, verbs.SETUP_SAVE)
+    return card, saves[0]["data"] if saves else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cards import verbs
 from tests.bot.conftest import ALICE, BOB, CAROL, DAVE, Harness
+from tests.bot.conftest import card_of
 from tests.bot.test_commands import active, only_text
 from tests.cardcheck import assert_valid_card
 from tests.fakes import card_texts, find_actions, nodes
@@ -27,12 +28,6 @@ async def ideas(h: Harness, step_id: int) -> list[tuple[str, str]]:
 async def ideas_with_ids(h: Harness, step_id: int) -> list[tuple[int, str, str]]:
     async with h.uow() as uow:
         return [(i.id, i.author.name, i.text) for i in await uow.ideas.active_for_step(step_id)]
-
-
-def card_of(body: dict) -> dict:
-    assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-    assert_valid_card(body["value"])
-    return body["value"]
 
 
 async def test_members_add_ideas_and_see_their_own(harness: Harness):

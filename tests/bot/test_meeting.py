@@ -11,6 +11,7 @@ import pytest
 
 from cards import verbs
 from tests.bot.conftest import ALICE, BOB, CHANNEL, TEAM, TENANT, Harness, invoke
+from tests.bot.conftest import card_of
 from tests.bot.test_commands import active, only_text
 from tests.bot.test_jobs import runner_for
 from tests.cardcheck import assert_valid_card
@@ -22,12 +23,6 @@ from trajectory.model import ChannelRef, StepState
 from trajectory.setup import StepDraft, edit_draft, new_trajectory
 
 ATTENDEES = [Attendee("Alice Admin", "alice@contoso.example"), Attendee("Bob Builder", "bob@contoso.example")]
-
-
-def card_of(body: dict) -> dict:
-    assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-    assert_valid_card(body["value"])
-    return body["value"]
 
 
 def text_of(card: dict) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from cards import verbs
 from tests.bot.conftest import ALICE, BOB, CAROL, DAVE, Harness
+from tests.bot.conftest import card_of, setup
 from tests.bot.test_commands import active, only_card, only_text
 from tests.cardcheck import assert_valid_card
 from tests.fakes import card_texts, find_actions, nodes
@@ -18,19 +19,6 @@ from trajectory.model import StepState
 IDEAS = [(BOB, "Walking meetings"), (CAROL, "Quiet Fridays"), (DAVE, "Better coffee"), (BOB, "Standing desks")]
 W, Q, C, S = (text for _, text in IDEAS)
 NAMES = [p.name for p in (BOB, CAROL, DAVE)] + [part for p in (BOB, CAROL, DAVE) for part in p.name.split()]
-
-
-def card_of(body: dict) -> dict:
-    assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-    assert_valid_card(body["value"])
-    return body["value"]
-
-
-async def setup(h: Harness, verb: str, ids: dict, **fields) -> tuple[dict, dict]:
-    """One click on the setup card; returns the new card and the ids (and version) it carries."""
-    card = card_of(await h.act(ALICE, verb, {**ids, **fields}))
-    saves = find_actions(card, verbs.SETUP_SAVE)
-    return card, saves[0]["data"] if saves else {}
 
 
 async def ideas_then_vote_draft(h: Harness, **vote_fields) -> dict:
