@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from trajectory.errors import InvalidInput
 from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from .context import Deps
+from .turn import Turn
 
 CardRenderer = Callable[[UnitOfWork, Trajectory, Step], Awaitable[dict[str, Any]]]
+T = TypeVar("T")
 
 
 def int_of(data: dict[str, Any], key: str) -> int:
@@ -36,3 +38,14 @@ async def post_step_card(deps: Deps, trajectory: Trajectory, step: Step, render:
     async with deps.uows() as uow:
         await uow.trajectories.set_step_card(step.id, ref)
         await uow.commit()
+
+
+async def apply_once(deps: Deps, turn: Turn, action: Callable[[UnitOfWork], Awaitable[T]]) -> T | None:
+    """Apply ``action`` in one transaction with the activity's claim: a re-delivered activity
+    (Teams retries after 15 s) changes nothing and gives None. Refusals propagate, nothing stored."""
+    async with deps.uows() as uow:
+        if not await uow.claim_activity(turn.activity_id):
+            return None
+        result = await action(uow)
+        await uow.commit()
+        return result

@@ -9,7 +9,7 @@ updated after the commit.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any
 
 from cards import verbs
 from cards.clarify import MergeFormView, QuestionCardView, render_merge_form, render_question_card
@@ -23,23 +23,12 @@ from trajectory.ports import UnitOfWork
 from trajectory.services import require_facilitator
 
 from .context import Deps
-from .card_data import int_of
+from .card_data import apply_once, int_of
 from .idea_views import listing, respond, update_shared
 from .refusals import describe
 from .turn import Answer, Turn
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-async def _once(deps: Deps, turn: Turn, action: Callable[[UnitOfWork], Awaitable[T]]) -> T | None:
-    """Apply ``action`` in one transaction with the activity claim; None for a re-delivery."""
-    async with deps.uows() as uow:
-        if not await uow.claim_activity(turn.activity_id):
-            return None
-        result = await action(uow)
-        await uow.commit()
-        return result
 
 
 async def _step_of_idea(deps: Deps, idea_id: int) -> int:
@@ -87,7 +76,7 @@ async def ask(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         return await service.ask(uow, idea_id, actor, kind, text, anonymous, turn.now)
 
     try:
-        done = await _once(deps, turn, action)
+        done = await apply_once(deps, turn, action)
     except DomainError as refusal:
         return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
     if done is not None and done[0].kind is ClarificationKind.QUESTION:
@@ -121,7 +110,7 @@ async def answer(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         return context.step.id or 0
 
     try:
-        step_id = await _once(deps, turn, action)
+        step_id = await apply_once(deps, turn, action)
     except DomainError as refusal:
         if private:
             return await _private_answer(deps, turn, clarification_id, describe(refusal), True)
@@ -176,7 +165,7 @@ async def merge(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         await service.merge(uow, idea_id, version, int_of(data, verbs.MERGE_TARGET), actor, turn.now)
 
     try:
-        await _once(deps, turn, action)
+        await apply_once(deps, turn, action)
     except DomainError as refusal:
         return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
     return await respond(deps, turn, step_id, t("clarify.merged"), False, changed=True)
@@ -191,7 +180,7 @@ async def unmerge(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         await service.unmerge(uow, idea_id, version, actor, turn.now)
 
     try:
-        await _once(deps, turn, action)
+        await apply_once(deps, turn, action)
     except DomainError as refusal:
         return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
     return await respond(deps, turn, step_id, t("clarify.unmerged"), False, changed=True)

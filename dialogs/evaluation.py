@@ -15,7 +15,7 @@ from trajectory.kinds.evaluation import KIND, edit_questions, is_anonymous, ques
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import int_of, post_step_card
+from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
@@ -97,17 +97,14 @@ def _answers(data: dict[str, Any]) -> dict[str, object]:
 async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     step_id, version = int_of(data, "step_id"), int_of(data, "version")
-    first = False
+    actor, answers = turn.actor, _answers(data)
     try:
-        async with deps.uows() as uow:
-            # A re-delivered activity was applied already: answer with the stored state.
-            if await uow.claim_activity(turn.activity_id):
-                _, first = await evaluation_service.submit_answers(
-                    uow, step_id, version, turn.actor, _answers(data), turn.now)
-                await uow.commit()
+        # A re-delivered activity was applied already (None): answer with the stored state.
+        done = await apply_once(deps, turn, lambda uow: evaluation_service.submit_answers(
+            uow, step_id, version, actor, answers, turn.now))
     except DomainError as refusal:
         return await _respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    return await _respond(deps, turn, step_id, t("evaluation.saved"), False, changed=first)
+    return await _respond(deps, turn, step_id, t("evaluation.saved"), False, changed=bool(done and done[1]))
 
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:

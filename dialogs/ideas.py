@@ -14,7 +14,7 @@ from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from . import clarify
-from .card_data import int_of, post_step_card
+from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
 from .idea_views import respond, shared_card, shared_summary, start_of
 from .refusals import describe
@@ -61,10 +61,7 @@ async def _apply(deps: Deps, turn: Turn, step_id: int | None, action, done: str)
     if step_id is None:
         return Answer(text=describe(NotFound(what="idea")))
     try:
-        async with deps.uows() as uow:
-            if await uow.claim_activity(turn.activity_id):
-                await action(uow)
-                await uow.commit()
+        await apply_once(deps, turn, action)
     except DomainError as refusal:
         return await _respond(deps, turn, step_id, describe(refusal), True, changed=False)
     return await _respond(deps, turn, step_id, t(done), False, changed=True)

@@ -26,10 +26,10 @@ from trajectory.errors import DomainError, NotFound
 from trajectory.kinds import meeting as rules
 from trajectory.kinds.meeting import Meeting, MeetingState, ScheduleForm
 from trajectory.meetings import SchedulingError
-from trajectory.model import Person, Step, StepState, Trajectory
+from trajectory.model import Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import int_of, post_step_card
+from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
@@ -155,10 +155,7 @@ async def _schedule(deps: Deps, turn: Turn, data: dict[str, Any], *, move: bool)
         return Answer(card=render_failure_card(view, error.failure, plan.organizer))
     stored = rules.scheduled(step_id, plan, event, next_version, agenda_html, meeting)
     try:
-        async with deps.uows() as uow:
-            if await uow.claim_activity(turn.activity_id):
-                await meeting_service.store_scheduled(uow, trajectory, stored, version, turn.now)
-                await uow.commit()
+        await apply_once(deps, turn, lambda uow: meeting_service.store_scheduled(uow, trajectory, stored, version, turn.now))
     except DomainError as refusal:  # another click stored first (the same event: same transaction id)
         return await _refused(deps, turn, step_id, refusal)
     return await _current(deps, turn, step_id, t("meeting.rescheduled" if move else "meeting.scheduled"),
@@ -204,10 +201,8 @@ async def cancel(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         reason = t(f"meeting.failed.{error.failure.value}", organizer=current.organizer)
         return await _current(deps, turn, step_id, t("meeting.failed.cancel", reason=reason), True)
     try:
-        async with deps.uows() as uow:
-            if await uow.claim_activity(turn.activity_id):
-                await meeting_service.store_cancelled(uow, rules.cancelled(current), version, turn.now)
-                await uow.commit()
+        await apply_once(deps, turn, lambda uow: meeting_service.store_cancelled(
+            uow, rules.cancelled(current), version, turn.now))
     except DomainError as refusal:
         return await _refused(deps, turn, step_id, refusal)
     return await _current(deps, turn, step_id, t("meeting.cancel_done"), update_channel=True)
@@ -217,20 +212,17 @@ async def outcomes(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     """Save outcomes and decisions; the step closes (and with auto-advance the next one opens)."""
     assert turn.actor is not None
     step_id, version = int_of(data, "step_id"), int_of(data, "version")
-    events = []
+    actor = turn.actor
     try:
-        async with deps.uows() as uow:
-            if await uow.claim_activity(turn.activity_id):
-                trajectory, events = await meeting_service.record_outcomes(
-                    uow, step_id, version, turn.actor, data.get(verbs.MEETING_OUTCOMES),
-                    data.get(verbs.MEETING_DECISIONS), turn.now)
-                await uow.commit()
+        done = await apply_once(deps, turn, lambda uow: meeting_service.record_outcomes(
+            uow, step_id, version, actor, data.get(verbs.MEETING_OUTCOMES), data.get(verbs.MEETING_DECISIONS),
+            turn.now))
     except DomainError as refusal:
         return await _refused(deps, turn, step_id, refusal)
-    if events:
+    if done and done[1]:
         from .steps import apply_events  # steps.py imports this module for its table
 
-        await apply_events(deps, trajectory, events)
+        await apply_events(deps, *done)
     return await _current(deps, turn, step_id, t("meeting.outcomes_saved"))
 
 

@@ -16,7 +16,7 @@ from trajectory.kinds import vote
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import int_of, post_step_card
+from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
 from .refusals import describe
 from .turn import Answer, Turn
@@ -127,10 +127,7 @@ async def _apply(deps: Deps, turn: Turn, step_id: int, action: Callable[[UnitOfW
                  done: Callable[[VoteCardView], str | None]) -> Answer:
     """Run one change in its own unit of work, applied once per activity id."""
     try:
-        async with deps.uows() as uow:
-            if await uow.claim_activity(turn.activity_id):
-                await action(uow)
-                await uow.commit()
+        await apply_once(deps, turn, action)
     except DomainError as refusal:
         return await _respond(deps, turn, step_id, lambda _: describe(refusal), True, changed=False)
     return await _respond(deps, turn, step_id, done, False, changed=True)
