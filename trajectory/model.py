@@ -95,13 +95,18 @@ class Trajectory:
     created_at: datetime
     facilitators: list[Person] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    # Trajectory-wide choices: auto_advance (bool), reminder_hours (hours before a deadline).
+    # Trajectory-wide choices: auto_advance (bool), reminder_hours (hours before a deadline),
+    # language ("en" or "nl": what its shared cards, invitations and files are written in).
     settings: dict[str, Any] = field(default_factory=dict)
     state: TrajectoryState = TrajectoryState.DRAFT
     started_at: datetime | None = None
     closed_at: datetime | None = None
     version: int = 1
     id: int | None = None
+
+    @property
+    def language(self) -> str:
+        return str(self.settings.get("language") or "en")
 
     def is_facilitator(self, aad_id: str) -> bool:
         return any(p.aad_id == aad_id for p in self.facilitators)

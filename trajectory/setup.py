@@ -18,7 +18,8 @@ MAX_STEPS = 12
 MAX_FACILITATORS = 10
 MAX_REMINDERS = 4
 MAX_REMINDER_HOURS = 24 * 14
-DEFAULT_SETTINGS: dict[str, Any] = {"auto_advance": False, "reminder_hours": [24, 2]}
+LANGUAGES = ("en", "nl")  # what a trajectory's shared cards, invitations and files can be written in
+DEFAULT_SETTINGS: dict[str, Any] = {"auto_advance": False, "reminder_hours": [24, 2], "language": "en"}
 
 
 def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +37,10 @@ def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(field="reminder_hours", reason="not_a_number") from None
     if len(hours) > MAX_REMINDERS or any(not 1 <= h <= MAX_REMINDER_HOURS for h in hours):
         raise InvalidInput(field="reminder_hours", reason="out_of_range", low=1, high=MAX_REMINDER_HOURS)
-    return {"auto_advance": bool(auto), "reminder_hours": hours}
+    language = str(merged["language"] or "").strip().lower()
+    if language not in LANGUAGES:
+        raise InvalidInput(field="language", reason="not_a_choice")
+    return {"auto_advance": bool(auto), "reminder_hours": hours, "language": language}
 
 
 def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> Step:
