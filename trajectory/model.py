@@ -96,7 +96,8 @@ class Trajectory:
     facilitators: list[Person] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     # Trajectory-wide choices: auto_advance (bool), reminder_hours (hours before a deadline),
-    # language ("en" or "nl": what its shared cards, invitations and files are written in).
+    # language ("en" or "nl": what its shared cards, invitations and files are written in),
+    # time_zone (IANA name its files and invitations show times in; the creator's zone).
     settings: dict[str, Any] = field(default_factory=dict)
     state: TrajectoryState = TrajectoryState.DRAFT
     started_at: datetime | None = None
@@ -107,6 +108,10 @@ class Trajectory:
     @property
     def language(self) -> str:
         return str(self.settings.get("language") or "en")
+
+    @property
+    def time_zone(self) -> str:
+        return str(self.settings.get("time_zone") or "UTC")
 
     def is_facilitator(self, aad_id: str) -> bool:
         return any(p.aad_id == aad_id for p in self.facilitators)

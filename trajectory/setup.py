@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput, InvalidTransition
 from .kinds import kind_of
@@ -19,7 +20,8 @@ MAX_FACILITATORS = 10
 MAX_REMINDERS = 4
 MAX_REMINDER_HOURS = 24 * 14
 LANGUAGES = ("en", "nl")  # what a trajectory's shared cards, invitations and files can be written in
-DEFAULT_SETTINGS: dict[str, Any] = {"auto_advance": False, "reminder_hours": [24, 2], "language": "en"}
+DEFAULT_SETTINGS: dict[str, Any] = {"auto_advance": False, "reminder_hours": [24, 2], "language": "en",
+                                   "time_zone": "UTC"}
 
 
 def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +42,12 @@ def normalise_trajectory_settings(settings: dict[str, Any]) -> dict[str, Any]:
     language = str(merged["language"] or "").strip().lower()
     if language not in LANGUAGES:
         raise InvalidInput(field="language", reason="not_a_choice")
-    return {"auto_advance": bool(auto), "reminder_hours": hours, "language": language}
+    time_zone = str(merged["time_zone"] or "UTC")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(field="time_zone", reason="not_a_choice") from None
+    return {"auto_advance": bool(auto), "reminder_hours": hours, "language": language, "time_zone": time_zone}
 
 
 def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> Step:

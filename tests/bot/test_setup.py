@@ -40,7 +40,7 @@ async def test_facilitator_saves_question_steps_deadline_and_co_facilitators(har
     assert "Saved." in card_texts(card)
     trajectory = await active(harness)
     assert (trajectory.title, trajectory.question) == ("Offsite 2027", "What would make our offsite great?")
-    assert trajectory.settings == {"auto_advance": True, "reminder_hours": [48, 4], "language": "en"}
+    assert trajectory.settings == {"auto_advance": True, "reminder_hours": [48, 4], "language": "en", "time_zone": "UTC"}
     step = trajectory.steps[0]
     assert (step.title, step.prompt, step.settings) == ("Ideas first", "Anything goes", {"max_per_person": 3})
     assert step.deadline == datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)  # 17:00 in Brussels

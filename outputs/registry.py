@@ -1,0 +1,12 @@
+"""The table of step outputs, one row per step kind (a test checks every kind in STEP_KINDS has one)."""
+
+from __future__ import annotations
+
+from .model import StepOutput
+
+STEP_OUTPUTS: dict[str, StepOutput] = {
+    # --- ideas, vote, evaluation: rows below this line ---
+    # --- end of ideas, vote, evaluation ---
+    # --- meeting, workshop: rows below this line ---
+    # --- end of meeting, workshop ---
+}
