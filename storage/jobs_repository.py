@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trajectory.jobs import Job, JobKind, JobState, LeaseLost
+from trajectory.jobs import VOIDABLE, Job, JobKind, JobState, LeaseLost
 
 from . import models as m
 from .dialect import upsert_insert
@@ -69,7 +69,8 @@ class SqlJobRepository:
     async def cancel_pending(self, step_ids: list[int], now: datetime) -> int:
         update = (
             sa.update(m.jobs)
-            .where(m.jobs.c.step_id.in_(step_ids), m.jobs.c.state == JobState.PENDING.value)
+            .where(m.jobs.c.step_id.in_(step_ids), m.jobs.c.state == JobState.PENDING.value,
+                   m.jobs.c.kind.in_([k.value for k in VOIDABLE]))
             .values(state=JobState.CANCELLED.value, finished_at=now)
         )
         return (await self._session.execute(update)).rowcount

@@ -258,6 +258,29 @@ class MeetingRow(Base):
     __table_args__ = (SQLITE_NO_ID_REUSE,)
 
 
+class FiledOutputRow(Base):
+    """A file Blend filed in a channel's Files (trajectory/filing.py): a step's document, or the final
+    report (step_id NULL). One per output, so a re-run replaces Blend's own file, never duplicates it."""
+
+    __tablename__ = "filed_outputs"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    trajectory_id: Mapped[int] = mapped_column(sa.ForeignKey("trajectories.id"))
+    step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("steps.id"))
+    name: Mapped[str] = mapped_column(sa.String)
+    item_id: Mapped[str] = mapped_column(sa.String)  # the drive item id, or the local outbox path
+    web_url: Mapped[str | None] = mapped_column(sa.String)
+    filed_at: Mapped[datetime]
+
+    __table_args__ = (
+        # NULLs never collide in a unique constraint: the report gets its own partial index.
+        sa.Index("uq_filed_outputs_step", "trajectory_id", "step_id", unique=True,
+                 sqlite_where=sa.text("step_id IS NOT NULL"), postgresql_where=sa.text("step_id IS NOT NULL")),
+        sa.Index("uq_filed_outputs_report", "trajectory_id", unique=True,
+                 sqlite_where=sa.text("step_id IS NULL"), postgresql_where=sa.text("step_id IS NULL")),
+        SQLITE_NO_ID_REUSE,
+    )
+
+
 class ProcessedActivityRow(Base):
     """Ids of incoming activities already applied: Teams re-delivers on timeouts."""
 
@@ -364,4 +387,5 @@ jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__
 responses = ResponseRow.__table__
 meetings = MeetingRow.__table__
+filed_outputs = FiledOutputRow.__table__
 metadata = Base.metadata

@@ -11,6 +11,7 @@ from . import models as m
 from .clarifications_repository import SqlClarificationRepository
 from .dialect import upsert_insert
 from .evaluation_repository import SqlResponseRepository
+from .filed_repository import SqlFiledOutputRepository
 from .jobs_repository import SqlJobRepository
 from .meeting_repository import SqlMeetingRepository
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     jobs: SqlJobRepository
     responses: SqlResponseRepository
     meetings: SqlMeetingRepository
+    filed: SqlFiledOutputRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(session)
         self.responses = SqlResponseRepository(session)
         self.meetings = SqlMeetingRepository(session)
+        self.filed = SqlFiledOutputRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

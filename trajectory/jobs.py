@@ -22,6 +22,13 @@ class JobKind(StrEnum):
     DEADLINE = "deadline"
     REMINDER = "reminder"
     MEETING_END = "meeting_end"  # a sync step's meeting ended: ask the facilitators for the outcomes
+    FILE_STEP = "file_step"  # a step closed: file its document in the channel's Files
+    FILE_REPORT = "file_report"  # the trajectory closed: file the final report (step_id: its last step)
+
+
+# Jobs that only make sense while their step is open; a transition voids them. Filing jobs are for
+# closed steps and must survive the transitions after them.
+VOIDABLE = (JobKind.DEADLINE, JobKind.REMINDER, JobKind.MEETING_END)
 
 
 class JobState(StrEnum):
@@ -52,7 +59,8 @@ class Job:
 class JobRepository(Protocol):
     async def add(self, jobs: list[Job]) -> None:
         """Store new jobs; one already stored (same step, kind and due time) is left as it is."""
-    async def cancel_pending(self, step_ids: list[int], now: datetime) -> int: ...
+    async def cancel_pending(self, step_ids: list[int], now: datetime) -> int:
+        """Void the pending VOIDABLE jobs of these steps (never the filing jobs)."""
     async def claim_due(self, now: datetime, worker: str, lease_until: datetime, limit: int) -> list[Job]:
         """Pending jobs due by ``now`` and running jobs whose lease ended, now running for ``worker``."""
     async def checkpoint(self, job: Job, worker: str, payload: dict[str, Any], lease_until: datetime) -> None:

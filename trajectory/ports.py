@@ -12,6 +12,7 @@ from .kinds.clarifications import ClarificationRepository
 from .kinds.ideas import Idea
 from .kinds.meeting import MeetingRepository
 from .kinds.vote import VoteRepository
+from .filing import FiledOutputRepository
 from .jobs import JobRepository
 from .model import CardRef, ChannelRef, Person, Trajectory
 
@@ -70,6 +71,7 @@ class UnitOfWork(Protocol):
     responses: ResponseRepository  # evaluation step
     jobs: JobRepository
     meetings: MeetingRepository  # meeting and workshop steps
+    filed: FiledOutputRepository  # what Blend filed in the channel's Files
 
     async def __aenter__(self) -> "UnitOfWork": ...
     async def __aexit__(self, *exc: object) -> None: ...

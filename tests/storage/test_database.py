@@ -31,6 +31,7 @@ TABLES = {
     "reminder_sends",
     "responses",
     "meetings",
+    "filed_outputs",
     "alembic_version",
 }
 
