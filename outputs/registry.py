@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from . import evaluation, ideas, vote
 from .model import StepOutput
 
 STEP_OUTPUTS: dict[str, StepOutput] = {
     # --- ideas, vote, evaluation: rows below this line ---
+    "ideas": StepOutput(document=ideas.document, summary=ideas.summary),
+    "vote": StepOutput(document=vote.document, summary=vote.summary),
+    "evaluation": StepOutput(document=evaluation.document, summary=evaluation.summary),
     # --- end of ideas, vote, evaluation ---
     # --- meeting, workshop: rows below this line ---
     # --- end of meeting, workshop ---

@@ -10,6 +10,11 @@ Graph's documentation and answers like Graph:
 * ``PATCH .../events/{id}``: 200 with the updated event; 404 for an unknown id.
 * ``POST .../events/{id}/cancel`` with {"comment"}: 202, no body.
 * ``GET /v1.0/teams/{group}/channels/{channel}/members``: pages linked by @odata.nextLink.
+* Files (files_double.py): ``GET .../channels/{channel}/filesFolder``; ``POST /drives/{d}/items/{p}/children``
+  (a folder, conflictBehavior); ``GET /drives/{d}/items/{p}:/{name}``; the simple upload ``PUT
+  .../items/{p}:/{name}:/content?@microsoft.graph.conflictBehavior=`` or ``.../items/{id}/content`` (at
+  most 4 MB); ``POST .../createUploadSession`` and the session's ``uploadUrl`` (PUT chunks, GET status,
+  DELETE), checking Content-Range, 320 KiB multiples and that no token is sent there.
 Errors use Graph's shape: {"error": {"code", "message"}}. A request the documentation doesn't allow
 is answered 400 and recorded in ``problems`` (tests assert it stays empty).
 """
@@ -17,12 +22,16 @@ is answered 400 and recorded in ``problems`` (tests assert it stays empty).
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
+
+from .files_double import FilesDouble
 
 WALL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")  # no offset: the zone says it
 ATTENDEE_TYPES = {"required", "optional", "resource"}
@@ -36,7 +45,7 @@ class Scripted:
     path_suffix: str
     status: int
     times: int | None = 1
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Any = field(default_factory=dict)  # case-insensitive
     code: str = "Scripted"
     delay: float = 0.0  # seconds before answering
     after: bool = False  # do the real work first (then wait ``delay``), answer this: a lost response
@@ -48,6 +57,7 @@ class Seen:
     path: str
     query: dict[str, str]
     body: Any
+    headers: Any = field(default_factory=dict)  # case-insensitive
 
 
 class GraphDouble:
@@ -62,6 +72,7 @@ class GraphDouble:
         self.scripts: list[Scripted] = []
         self.base_url = ""
         self._runner: web.AppRunner | None = None
+        self.files = FilesDouble(self)
 
     # ------------------------------------------------------------------ control
 
@@ -91,11 +102,21 @@ class GraphDouble:
     # ------------------------------------------------------------------ dispatch
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json() if request.can_read_body else None
+        raw = await request.read() if request.can_read_body else b""
         path = request.path  # percent-decoded
-        self.requests.append(Seen(request.method, path, dict(request.query), body))
-        if not request.headers.get("Content-Type", "").startswith("application/json") and body is not None:
+        binary = self.files.takes_bytes(request.method, path)
+        if binary:
+            body: Any = raw
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                return self._problem(f"not JSON: {path}")
+        self.requests.append(Seen(request.method, path, dict(request.query), body, CIMultiDict(request.headers)))
+        if not binary and body is not None and not request.headers.get("Content-Type", "").startswith("application/json"):
             return self._problem("a body must be sent as application/json")
+        if problem := self.files.check_token(path, request.headers):
+            return self._problem(problem)
         for scripted in self.scripts:
             if scripted.method == request.method and path.endswith(scripted.path_suffix) and scripted.times != 0:
                 if scripted.times is not None:
@@ -109,6 +130,8 @@ class GraphDouble:
 
     async def _route(self, method: str, path: str, query, body: Any) -> web.StreamResponse:
         parts = path.strip("/").split("/")
+        if parts[:1] == ["upload"]:
+            return self.files.session(method, parts[1:], self._last_headers(), body)
         if parts[:1] != ["v1.0"]:
             return self._problem(f"not a v1.0 path: {path}")
         parts = parts[1:]
@@ -125,7 +148,15 @@ class GraphDouble:
         if len(parts) == 5 and parts[0] == "teams" and parts[2] == "channels" and parts[4] == "members":
             if method == "GET":
                 return self._members(parts[1], parts[3], query)
+        if len(parts) == 5 and parts[0] == "teams" and parts[2] == "channels" and parts[4] == "filesFolder":
+            if method == "GET":
+                return self.files.files_folder(parts[1], parts[3])
+        if len(parts) >= 4 and parts[0] == "drives" and parts[2] == "items":
+            return self.files.route(method, parts[1], "/".join(parts[3:]), query, body)
         return self._problem(f"no such Graph call: {method} {path}")
+
+    def _last_headers(self) -> Any:
+        return self.requests[-1].headers
 
     def _problem(self, what: str) -> web.Response:
         self.problems.append(what)
