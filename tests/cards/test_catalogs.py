@@ -214,3 +214,46 @@ def test_report_ids_no_code_mentions() -> None:
     unused = [key for key in catalog("en") if key not in found.exact and key not in found.literals
               and not any(re.fullmatch(pattern, key) for pattern in found.patterns)]
     print(f"\n{len(unused)} catalog ids no code mentions literally: {unused}")
+
+
+# --- Refusals: the domain names codes, fields and reasons; dialogs/refusals.py finds their words ----
+
+def _domain_keywords() -> dict[str, set[str]]:
+    """field="...", reason="..." and what="..." as the domain and the dialogs raise them."""
+    found: dict[str, set[str]] = {"field": set(), "reason": set(), "what": set()}
+    for folder in ("trajectory", "dialogs", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    for keyword in node.keywords:
+                        value = keyword.value
+                        if keyword.arg in found and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                            found[keyword.arg].add(value.value)
+    return found
+
+
+def test_every_refusal_has_words() -> None:
+    from trajectory import errors
+    from trajectory.model import TrajectoryState
+
+    en = catalog("en")
+    codes = {c.code for c in vars(errors).values()
+             if isinstance(c, type) and issubclass(c, errors.DomainError) and c is not errors.DomainError}
+    used = _domain_keywords()
+    wanted = ({f"error.{code}" for code in codes} | {f"field.{f}" for f in used["field"]}
+              | {f"input.{r}" for r in used["reason"]} | {f"error.what.{w}" for w in used["what"]}
+              | {f"error.state.{s}" for s in [*TrajectoryState, "no_steps"]})
+    assert not sorted(wanted - set(en)), f"refusals without a message: {sorted(wanted - set(en))}"
+
+
+def test_a_refusal_is_worded_wholly_in_the_readers_language() -> None:
+    from cards.texts import speaking
+    from dialogs.refusals import describe
+    from trajectory.errors import InvalidInput, InvalidTransition, NotFound
+
+    with speaking("nl"):
+        assert describe(NotFound(what="idea")) == translate("nl", "error.not_found", what="dat idee")
+        assert "nog niet gestart" in describe(InvalidTransition(action="start", state="draft"))
+        assert describe(InvalidInput(field="idea", reason="empty")).endswith("Het idee is leeg.")
+    with speaking("en"):
+        assert describe(NotFound(what="idea")) == "I can't find that idea. It may have been removed."
