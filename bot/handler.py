@@ -15,6 +15,7 @@ from cards.texts import t
 from dialogs import commands, router
 from dialogs.context import Deps
 from dialogs.turn import Answer, Messenger
+from trajectory.files import FileStore
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
@@ -39,9 +40,10 @@ class BlendBot(TeamsActivityHandler):
         messenger_for: Callable[[TurnContext], Messenger] | None = None,
         scheduler: MeetingScheduler | None = None,
         directory: MemberDirectory | None = None,
+        files: FileStore | None = None,
     ) -> None:
         self._uows = uows
-        self._scheduler, self._directory = scheduler, directory
+        self._scheduler, self._directory, self._files = scheduler, directory, files
         self._clock = clock
         self._messenger_for = messenger_for or paced_turn_messenger(bot_app_id)
 
@@ -51,6 +53,7 @@ class BlendBot(TeamsActivityHandler):
             messenger=self._messenger_for(context),
             scheduler=self._scheduler,
             directory=self._directory,
+            files=self._files,
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:

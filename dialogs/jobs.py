@@ -31,12 +31,13 @@ from cards.reminders import ReminderView, render_reminder
 from cards.texts import t
 from trajectory import deadlines
 from trajectory.events import Event, StepClosed, StepOpened, TrajectoryClosed
+from trajectory.files import FileStore
 from trajectory.jobs import Job, JobKind, LeaseLost, reminder_is_due, reminder_recipients
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.model import Person, Step, StepState, Trajectory, TrajectoryState
 from trajectory.ports import ChannelInfo, UnitOfWork
 
-from . import log_context, meeting
+from . import filing, log_context, meeting
 from .context import Deps
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Messenger
@@ -80,6 +81,7 @@ class JobRunner:
     concurrency: int = 8  # reminders in flight at once (the Sender keeps them within Teams' limits)
     scheduler: MeetingScheduler | None = None  # handed to dialogs through Deps (graph/)
     directory: MemberDirectory | None = None
+    files: FileStore | None = None  # the channel's Files (graph/: SharePoint, or the local outbox)
 
     async def run_due(self) -> int:
         """Claim the jobs due now and run them one after the other; returns how many were claimed."""
@@ -112,6 +114,8 @@ class JobRunner:
                 await self._deadline(job)
             elif job.kind is JobKind.MEETING_END:
                 await self._meeting_end(job)
+            elif job.kind in (JobKind.FILE_STEP, JobKind.FILE_REPORT):
+                await self._file(job)
             else:
                 await self._reminder(job)
         except LeaseLost:
@@ -164,7 +168,8 @@ class JobRunner:
         events = [e for e in events if not (isinstance(e, StepOpened) and _opening_announced(trajectory, e.step_id))]
 
         async def post(messenger: Messenger) -> None:
-            deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory)
+            deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory,
+                        files=self.files)
             await apply_events(deps, trajectory, events)
             closed = trajectory.step(job.step_id)
             if closed is not None and closed.card is not None:
@@ -188,12 +193,39 @@ class JobRunner:
             version, now = int(job.payload.get("version", 0)), self.clock()
 
             async def ask(messenger: Messenger) -> None:
-                deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory)
+                deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory,
+                            files=self.files)
                 await meeting.meeting_ended(deps, trajectory, step, version, now)
 
             await self.channels.run(channel, roster, ask)
         async with self.uows() as uow:
             await uow.jobs.finish(job, self.worker, self.clock())
+            await uow.commit()
+
+    # ------------------------------------------------------------------ filing step files and the report
+
+    async def _file(self, job: Job) -> None:
+        """Build, upload, record and link a step's file or the final report (dialogs/filing.py). A busy
+        Microsoft 365 raises FilingError: the job is retried with backoff, and the last attempt tells the
+        facilitators instead."""
+        async with self.uows() as uow:
+            trajectory = await uow.trajectories.get(job.trajectory_id)
+            channel = await uow.channels.get(trajectory.channel.channel_id) if trajectory else None
+            roster = await uow.channels.members(trajectory.channel.team_id) if trajectory else []
+        error: str | None = None
+        if self.files is None:
+            log.info("job %s: no file store configured, nothing filed", job.id)
+        elif trajectory is None or channel is None:
+            log.warning("job %s: trajectory or channel unknown, nothing filed", job.id)
+        else:
+            async def post(work: Callable[[Messenger], Awaitable[None]]) -> None:
+                await self.channels.run(channel, roster, work)
+
+            error = await filing.run_job(job, uows=self.uows, files=self.files, trajectory=trajectory,
+                                         channel=channel, post=post, now=self.clock(),
+                                         may_retry=job.attempts < self.max_attempts)
+        async with self.uows() as uow:
+            await uow.jobs.finish(job, self.worker, self.clock(), error)
             await uow.commit()
 
     # ------------------------------------------------------------------ reminders

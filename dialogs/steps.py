@@ -12,6 +12,7 @@ from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from . import evaluation
+from . import filing
 from . import ideas
 from . import meeting
 from . import vote
@@ -50,6 +51,8 @@ STEP_DIALOGS: dict[str, StepDialog] = {
 
 async def apply_events(deps: Deps, trajectory: Trajectory, events: list[Event]) -> str:
     """Post, update and summarise cards for what just happened; returns a sentence for the facilitator."""
+    # First: a failed post below must not lose the step files (the jobs are unique, a repeat adds none).
+    await filing.plan(deps, trajectory, events)
     closed: Step | None = None
     opened: Step | None = None
     for event in events:

@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 SCOPES = ["https://graph.microsoft.com/.default"]
 # One request (the callers bound a whole call, retries included, separately).
 HTTP_TIMEOUT = 20.0
+UPLOAD_TIMEOUT = 60.0  # one chunk of an upload session (up to a few MiB)
 AUTH_KINDS = ("secret", "certificate", "managed_identity", "default")
 
 
@@ -77,3 +78,11 @@ def create_client(config: GraphConfig) -> tuple[Any, Callable[[], Awaitable[None
             await credential.close()
 
     return client, close
+
+
+def create_upload_client() -> Any:
+    """The HTTP client for upload sessions' pre-authenticated URLs: no credential, no Graph middleware
+    (a token sent there may get a 401). Created once with the Graph client, closed with it."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=UPLOAD_TIMEOUT)

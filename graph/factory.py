@@ -1,10 +1,12 @@
-"""The calendar Blend runs with: Microsoft Graph when GRAPH_AUTH is set, else the local outbox."""
+"""The calendar and the channel's Files Blend runs with: Microsoft Graph when GRAPH_AUTH is set, else
+the local outbox."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from trajectory.files import FileStore
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
@@ -21,6 +23,7 @@ class Calendar:
     directory: MemberDirectory
     close: Callable[[], Awaitable[None]]  # call once at shutdown
     uses_graph: bool
+    files: FileStore  # the channel's Files (SharePoint), or <outbox>/files
 
 
 def graph_config(settings) -> GraphConfig:
@@ -39,11 +42,28 @@ def create_calendar(settings, uows: Callable[[], UnitOfWork]) -> Calendar:
     config = graph_config(settings)
     if not config.enabled:
         from .outbox import OutboxMeetingScheduler, OutboxMemberDirectory
+        from .outbox_files import OutboxFileStore
 
-        return Calendar(OutboxMeetingScheduler(settings.outbox_dir), OutboxMemberDirectory(uows), _nothing, False)
+        return Calendar(
+            OutboxMeetingScheduler(settings.outbox_dir),
+            OutboxMemberDirectory(uows),
+            _nothing,
+            False,
+            OutboxFileStore(settings.outbox_dir),
+        )
     from .calendar import GraphMeetingScheduler
-    from .client import create_client
+    from .client import create_client, create_upload_client
     from .directory import GraphMemberDirectory
+    from .files import GraphFileStore
 
-    client, close = create_client(config)
-    return Calendar(GraphMeetingScheduler(client), GraphMemberDirectory(client), close, True)
+    client, close_client = create_client(config)
+    uploads = create_upload_client()
+
+    async def close() -> None:
+        try:
+            await uploads.aclose()
+        finally:
+            await close_client()
+
+    files = GraphFileStore(client, uploads)
+    return Calendar(GraphMeetingScheduler(client), GraphMemberDirectory(client), close, True, files)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import evaluation, ideas, vote
+from . import evaluation, ideas, meeting, vote
 from .model import StepOutput
 
 STEP_OUTPUTS: dict[str, StepOutput] = {
@@ -12,5 +12,7 @@ STEP_OUTPUTS: dict[str, StepOutput] = {
     "evaluation": StepOutput(document=evaluation.document, summary=evaluation.summary),
     # --- end of ideas, vote, evaluation ---
     # --- meeting, workshop: rows below this line ---
+    "meeting": StepOutput(document=meeting.document, summary=meeting.summary),
+    "workshop": StepOutput(document=meeting.document, summary=meeting.summary),
     # --- end of meeting, workshop ---
 }

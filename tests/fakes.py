@@ -127,3 +127,39 @@ class FakeDirectory:
     async def channel_attendees(self, team_id: str, channel_id: str) -> list[Any]:
         self.asked.append((team_id, channel_id))
         return list(self.attendees)
+
+
+@dataclass
+class FakeFileStore:
+    """The channel's Files in memory (trajectory/files.py FileStore): folders of named files. Like
+    SharePoint it never overwrites a file it wasn't told to replace (the new one gets "name (2).ext")."""
+
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # folder -> name -> content
+    calls: list[tuple[str, str, str, Any]] = field(default_factory=list)  # (team group id, folder, name, replaces)
+    failures: list[Any] = field(default_factory=list)  # FilingErrors raised by the next calls, in order
+    web: bool = True  # False: like the local outbox (no webUrl)
+    _ids: dict[str, tuple[str, str]] = field(default_factory=dict)  # item id -> (folder, name)
+    _next: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def file(self, channel: Any, team_group_id: str, folder: str, document: Any, replaces: Any = None) -> Any:
+        from trajectory.files import FiledFile
+
+        self.calls.append((team_group_id, folder, document.name, replaces))
+        if self.failures:
+            raise self.failures.pop(0)
+        names = self.files.setdefault(folder, {})
+        if replaces is not None and replaces.item_id in self._ids:
+            item_id = replaces.item_id
+            old_folder, old_name = self._ids[item_id]
+            self.files[old_folder].pop(old_name, None)
+        else:
+            item_id = f"item-{next(self._next)}"
+        name, stem, dot, ext = document.name, *document.name.rpartition(".")
+        n = 1
+        while name in names:
+            n += 1
+            name = f"{stem} ({n}){dot}{ext}"
+        names[name] = document.content
+        self._ids[item_id] = (folder, name)
+        url = f"https://contoso.sharepoint.com/sites/team/Shared%20Documents/{folder}/{name}" if self.web else None
+        return FiledFile(name=name, item_id=item_id, web_url=url, path=None if self.web else f"{folder}/{name}")
