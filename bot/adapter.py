@@ -24,6 +24,7 @@ from msrest.serialization import Model
 if TYPE_CHECKING:
     from settings import Settings
 
+from cards.texts import language_of, translate
 from dialogs import log_context
 
 from .connector_cache import CachingAuthentication
@@ -32,7 +33,14 @@ from .service_urls import TEAMS_SERVICE_HOSTS, ServiceUrlPolicy
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024  # Teams messages are <= 100 KB; leave room for invokes with card data
-APOLOGY = "Sorry, something went wrong on my side. Please try again."
+
+
+def apology(locale: str | None) -> str:
+    """The catalog's error.internal, in the language of whoever is waiting for an answer."""
+    return translate(language_of(locale), "error.internal")
+
+
+APOLOGY = apology(None)  # English: activities without a locale
 APOLOGY_TIMEOUT_S = 5.0
 # Only user-initiated activities get an apology; a failed conversationUpdate should stay silent.
 _APOLOGISE_FOR = frozenset({ActivityTypes.message, ActivityTypes.invoke})
@@ -221,7 +229,7 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     if activity.type not in _APOLOGISE_FOR:
         return
     try:
-        await asyncio.wait_for(context.send_activity(APOLOGY), APOLOGY_TIMEOUT_S)
+        await asyncio.wait_for(context.send_activity(apology(activity.locale)), APOLOGY_TIMEOUT_S)
     except Exception as send_error:  # the connector may be what failed in the first place
         log.warning("could not send the apology: %s", type(send_error).__name__)
 

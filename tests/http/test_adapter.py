@@ -13,6 +13,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import AdaptiveCardInvokeResponse
 
 from bot.adapter import APOLOGY, MAX_BODY_BYTES, create_adapter
+from cards.texts import translate
 from settings import Settings
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -205,3 +206,11 @@ async def test_other_methods_get_405(serve, adapter, method):
     response = await client.request(method, "/api/messages")
     assert response.status == 405
     assert response.headers["Allow"] == "POST"
+
+
+async def test_the_apology_is_in_the_members_language(serve, adapter, connector):
+    client = await serve(adapter, CardBot())
+    response = await client.post("/api/messages", json=activity(connector.url, text="boom", locale="nl-BE"))
+    assert response.status == 500
+    [post] = connector.posts
+    assert post["json"]["text"] == translate("nl", "error.internal") != APOLOGY
