@@ -11,7 +11,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ActivityTypes
 
 from cards.base import ADAPTIVE_CARD
-from cards.texts import t
+from cards.texts import language_of, translate
 from dialogs import commands, router
 from dialogs.context import Deps
 from dialogs.turn import Answer, Messenger
@@ -60,7 +60,7 @@ class BlendBot(TeamsActivityHandler):
         activity = turn_context.activity
         if activity.value is not None and not activity.text:
             # An Action.Submit from an old or forged card: Blend's cards only use Action.Execute.
-            await turn_context.send_activity(t("error.bad_action"))
+            await turn_context.send_activity(translate(language_of(activity.locale), "error.bad_action"))
             return
         text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
         text = (text or "").replace("\u00a0", " ").strip()

@@ -35,6 +35,9 @@ class SetupView:
     co_facilitators: list[str] = field(default_factory=list)
     auto_advance: bool = False
     reminder_hours: list[int] = field(default_factory=list)
+    # What the trajectory's shared cards, invitations and files are written in; (code, name) choices.
+    language: str = "en"
+    languages: list[tuple[str, str]] = field(default_factory=list)
     editable: bool = True
     notice: str | None = None
     notice_is_error: bool = False
@@ -74,6 +77,10 @@ def _trajectory_options(view: SetupView) -> list[Json]:
         {"type": "Input.Text", "id": "reminder_hours", "label": t("setup.reminder_hours"),
          "value": ", ".join(str(h) for h in view.reminder_hours), "maxLength": 40},
     ]
+    if view.languages:
+        body.append({"type": "Input.ChoiceSet", "id": "language", "label": t("setup.language"),
+                     "choices": [{"title": name, "value": code} for code, name in view.languages],
+                     "value": view.language})
     if view.choices:
         body.append({"type": "Input.ChoiceSet", "id": "co_facilitators", "label": t("setup.co_facilitators"),
                      "isMultiSelect": True,

@@ -50,6 +50,13 @@ def render_status(view: StatusView) -> Json:
     return card(body)
 
 
+def _usage(command: str) -> str:
+    """The command as the reader types it: “new <title>” / “nieuw <titel>”."""
+    word = t(f"command.{command}")
+    argument = {"new": "help.argument.title", "language": "help.argument.language"}.get(command)
+    return f"{word} <{t(argument)}>" if argument else word
+
+
 def render_help(commands: tuple[str, ...], *, in_channel: bool, unknown: str | None = None) -> Json:
     body: list[Json] = []
     if unknown is not None:
@@ -59,7 +66,7 @@ def render_help(commands: tuple[str, ...], *, in_channel: bool, unknown: str | N
         body.append(line(t("help.personal")))
     body.append(line(t("help.facilitators"), spacing="Medium"))
     body.append({"type": "FactSet", "facts": [
-        {"title": escape("new <title>") if c == "new" else c, "value": t(f"cmd.{c}")} for c in commands
+        {"title": escape(_usage(c)), "value": t(f"cmd.{c}")} for c in commands
     ]})
     body.append(line(t("help.members"), isSubtle=True))
     return card(body)

@@ -23,6 +23,7 @@ from trajectory.ports import UnitOfWork
 from trajectory.services import require_facilitator
 
 from .context import Deps
+from .language import shared_by
 from .card_data import apply_once, int_of
 from .idea_views import listing, respond, update_shared
 from .refusals import describe
@@ -58,8 +59,10 @@ async def _tell_author(deps: Deps, c: Clarification, context: service.IdeaContex
         channel = await uow.channels.get(context.trajectory.channel.channel_id)
     if channel is None:
         return
+    with shared_by(context.trajectory):  # we don't know the author's own language outside their turns
+        card = _question_card(c, context)
     try:
-        await deps.messenger.send_private(channel, author, _question_card(c, context))
+        await deps.messenger.send_private(channel, author, card)
     except Exception as error:  # noqa: BLE001 - the stored question stands; say why in the log only
         log.warning("could not send question %s to the idea's author: %s", c.id, type(error).__name__)
 

@@ -6,23 +6,38 @@ from dataclasses import dataclass
 
 from cards.setup import render_setup_card
 from cards.status import StatusView, StepStatus, render_help, render_status
-from cards.texts import t
+from cards.texts import CATALOGS, LANGUAGES, current_language, speaking, t
 from trajectory import services
 from trajectory.errors import DomainError
 from trajectory.kinds import kind_of
 from trajectory.model import Person, StepState, Trajectory
 
 from .context import Deps
+from .language import catalog_translator, shared_by
 from .refusals import describe
-from .setup import setup_view
+from .setup import setup_view, zone
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
 
 MAX_COMMAND_LENGTH = 2000
-ALIASES = {"?": "help", "stop": "close", "advance": "next"}
 TRANSITIONS = ("start", "next", "close", "cancel")
-# Every command the bot answers (the manifest's commandLists must be a subset).
-COMMANDS = ("help", "new", "start", "next", "status", "close", "cancel")
+# Every command the bot answers (the manifest's commandLists must be a subset). Each is understood in
+# every language: its word in each catalog ("command.<name>": "next", "volgende"), plus these.
+COMMANDS = ("help", "new", "start", "next", "status", "close", "cancel", "language")
+ALIASES = {"?": "help", "stop": "close", "advance": "next", "afsluiten": "close", "annuleren": "cancel",
+           "taal": "language", "lang": "language"}
+
+
+def command_words() -> dict[str, str]:
+    """Typed word -> command, for every language Blend speaks."""
+    words = {name: name for name in COMMANDS}
+    for lang in LANGUAGES:
+        words.update({CATALOGS[lang][f"command.{name}"].lower(): name
+                      for name in COMMANDS if f"command.{name}" in CATALOGS[lang]})
+    return {**words, **ALIASES}
+
+
+WORDS = command_words()
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,7 @@ class Command:
 def parse(text: str) -> Command:
     word, _, rest = text.strip()[:MAX_COMMAND_LENGTH].partition(" ")
     name = word.strip().lower().rstrip(".!:")
-    return Command(ALIASES.get(name, name), rest.strip())
+    return Command(WORDS.get(name, name), rest.strip())
 
 
 async def _refresh_roster(deps: Deps, turn: Turn) -> None:
@@ -57,10 +72,28 @@ async def _new(deps: Deps, turn: Turn, title: str) -> Answer:
         if not await uow.claim_activity(turn.activity_id):
             return Answer()
         await uow.channels.upsert(turn.channel)
-        trajectory = await services.create_trajectory(uow, turn.channel.ref, turn.actor, title, turn.now)
+        # Written in the facilitator's language and time zone until they choose otherwise.
+        language = current_language()
+        settings = {"language": language, "time_zone": zone(turn.time_zone).key}
+        trajectory = await services.create_trajectory(uow, turn.channel.ref, turn.actor, title, turn.now,
+                                                      settings, catalog_translator(language))
         await uow.commit()
-        view = await setup_view(uow, trajectory, turn.time_zone)
-    return Answer(card=render_setup_card(view))
+        with shared_by(trajectory):
+            return Answer(card=render_setup_card(await setup_view(uow, trajectory, turn.time_zone)))
+
+
+async def _language(deps: Deps, turn: Turn, choice: str) -> Answer:
+    assert turn.channel is not None and turn.actor is not None
+    wanted = choice.strip().lower()[:20]
+    if wanted not in LANGUAGES:
+        return Answer(text=t("language.usage", choices=", ".join(LANGUAGES)))
+    async with deps.uows() as uow:
+        if not await uow.claim_activity(turn.activity_id):
+            return Answer()
+        trajectory = await services.set_language(uow, turn.channel.ref.channel_id, turn.actor, wanted)
+        await uow.commit()
+    with shared_by(trajectory):
+        return Answer(text=t("language.chosen", title=trajectory.title))
 
 
 async def _transition(deps: Deps, turn: Turn, action: str) -> Answer:
@@ -106,10 +139,16 @@ async def _status(deps: Deps, turn: Turn) -> Answer:
 
 
 async def run(deps: Deps, turn: Turn, text: str) -> Answer:
-    """Answer one command. Refusals become a friendly sentence; nothing is stored for them."""
+    """Answer one command, in the language of whoever typed it (shared posts switch to the trajectory's)."""
+    with speaking(turn.locale):
+        return await _run(deps, turn, text)
+
+
+async def _run(deps: Deps, turn: Turn, text: str) -> Answer:
+    """Refusals become a friendly sentence; nothing is stored for them."""
     command = parse(text)
     in_channel = turn.channel is not None
-    if command.name in ("", "help", "hulp"):
+    if command.name in ("", "help"):
         return Answer(card=render_help(COMMANDS, in_channel=in_channel))
     if command.name not in COMMANDS:
         return Answer(card=render_help(COMMANDS, in_channel=in_channel, unknown=command.name))
@@ -122,6 +161,8 @@ async def run(deps: Deps, turn: Turn, text: str) -> Answer:
             return await _new(deps, turn, command.argument)
         if command.name == "status":
             return await _status(deps, turn)
+        if command.name == "language":
+            return await _language(deps, turn, command.argument)
         return await _transition(deps, turn, command.name)
     except DomainError as refusal:
         return Answer(text=describe(refusal))

@@ -17,6 +17,7 @@ from trajectory.ports import UnitOfWork
 
 from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
+from .language import in_trajectory_language
 from .refusals import describe
 from .turn import Answer, Turn
 
@@ -49,6 +50,7 @@ async def _view(
     )
 
 
+@in_trajectory_language
 async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
     return render_evaluation_card(await _view(uow, trajectory, step, None))
 

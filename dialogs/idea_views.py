@@ -15,6 +15,7 @@ from trajectory.ports import UnitOfWork
 
 from .card_data import int_of
 from .context import Deps
+from .language import in_trajectory_language
 from .refusals import describe
 from .turn import Answer, Turn
 
@@ -115,10 +116,12 @@ async def summary_view(
     )
 
 
+@in_trajectory_language
 async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
     return render_ideas_card(await live_view(uow, trajectory, step, None))
 
 
+@in_trajectory_language
 async def shared_summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
     return render_ideas_summary(await summary_view(uow, trajectory, step, None))
 

@@ -39,6 +39,7 @@ from trajectory.ports import ChannelInfo, UnitOfWork
 
 from . import filing, log_context, meeting
 from .context import Deps
+from .language import shared_by
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Messenger
 
@@ -174,7 +175,9 @@ class JobRunner:
             closed = trajectory.step(job.step_id)
             if closed is not None and closed.card is not None:
                 try:
-                    await messenger.reply_text(closed.card, _deadline_note(trajectory, closed, events))
+                    with shared_by(trajectory):
+                        note = _deadline_note(trajectory, closed, events)
+                    await messenger.reply_text(closed.card, note)
                 except Exception as error:  # noqa: BLE001 - a courtesy note; retrying would repost the results
                     log.warning("job %s: deadline note not posted: %s", job.id, error)
 
@@ -195,7 +198,8 @@ class JobRunner:
             async def ask(messenger: Messenger) -> None:
                 deps = Deps(uows=self.uows, messenger=messenger, scheduler=self.scheduler, directory=self.directory,
                             files=self.files)
-                await meeting.meeting_ended(deps, trajectory, step, version, now)
+                with shared_by(trajectory):
+                    await meeting.meeting_ended(deps, trajectory, step, version, now)
 
             await self.channels.run(channel, roster, ask)
         async with self.uows() as uow:
@@ -249,14 +253,17 @@ class JobRunner:
             raise RuntimeError("the trajectory's channel is unknown")
         recipients = reminder_recipients(roster, contributed, already)
         assert step.deadline is not None  # reminder_is_due checked it
-        card = render_reminder(ReminderView(trajectory.title, step.title, step.deadline, now,
-                                            channel.team_name, channel.channel_name))
+        # A member's own language is only known in their turns: reminders speak the trajectory's.
+        with shared_by(trajectory):
+            card = render_reminder(ReminderView(trajectory.title, step.title, step.deadline, now,
+                                                channel.team_name, channel.channel_name))
 
         async def remind(messenger: Messenger) -> int:
             failed = await self._send_all(messenger, job, channel, recipients, card)
             if failed and step.card is not None:
-                await messenger.reply_text(step.card, t(f"reminder.failed.{'one' if failed == 1 else 'other'}",
-                                                        n=failed, step=step.title))
+                with shared_by(trajectory):
+                    note = t(f"reminder.failed.{'one' if failed == 1 else 'other'}", n=failed, step=step.title)
+                await messenger.reply_text(step.card, note)
             return failed
 
         failed = await self.channels.run(channel, roster, remind) if recipients else 0

@@ -9,6 +9,7 @@ unique step_id and version checks decide which click is stored. A failure stores
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -19,7 +20,8 @@ from cards import verbs
 from cards.meeting import MeetingCardView, ScheduleDefaults, render_failure_card, render_meeting_card
 from cards.meeting import render_outcomes_card, setup_fields_for
 from cards.setup import step_input
-from cards.texts import EN, t
+from cards import formatting
+from cards.texts import CATALOGS, EN, t, translate
 from trajectory import agenda as agendas
 from trajectory import meeting_service
 from trajectory.errors import DomainError, NotFound
@@ -31,12 +33,27 @@ from trajectory.ports import UnitOfWork
 
 from .card_data import apply_once, int_of, post_step_card
 from .context import Deps
+from .language import in_trajectory_language
 from .refusals import describe
 from .turn import Answer, Turn
 
 log = logging.getLogger(__name__)
 
-AGENDA_LABELS = {key.removeprefix("meeting.agenda."): EN[key] for key in EN if key.startswith("meeting.agenda.")}
+def agenda_labels(lang: str) -> dict[str, str]:
+    """The agenda's words in ``lang`` (unformatted: to_html fills their placeholders)."""
+    return {key.removeprefix("meeting.agenda."): CATALOGS[lang].get(key) or EN[key]
+            for key in EN if key.startswith("meeting.agenda.")}
+
+
+def invitation_html(trajectory: Trajectory, plan: rules.Plan, agenda: agendas.Agenda) -> str:
+    """The invitation's body in the trajectory's language: when (dates written out by Babel, in the
+    meeting's zone), where, then the agenda."""
+    lang, zone_name = trajectory.language, plan.time_zone
+    when = translate(lang, "meeting.invitation.when", day=formatting.day(plan.start, zone_name, lang),
+                     start=formatting.clock(plan.start, zone_name, lang),
+                     end=formatting.clock(plan.end, zone_name, lang), zone=zone_name)
+    head = [when] + ([translate(lang, "meeting.invitation.where", place=plan.location)] if plan.location else [])
+    return "".join(f"<p>{html.escape(line)}</p>" for line in head) + agendas.to_html(agenda, agenda_labels(lang))
 
 
 def _defaults(step: Step, meeting: Meeting | None, time_zone: str) -> ScheduleDefaults:
@@ -64,6 +81,7 @@ async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, meeting: Me
         refresh_user_ids=[p.user_id for p in trajectory.facilitators if p.user_id])
 
 
+@in_trajectory_language
 async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
     meeting = await uow.meetings.get(step.id) if step.id is not None else None
     return render_meeting_card(await _view(uow, trajectory, step, meeting, "UTC"))
@@ -136,7 +154,7 @@ async def _schedule(deps: Deps, turn: Turn, data: dict[str, Any], *, move: bool)
             plan = rules.plan(step, form, turn.actor.aad_id, turn.now)
             if previous is not None:  # the event lives in its organizer's calendar: that can't change
                 plan = replace(plan, organizer=previous.organizer)
-            agenda_html = agendas.to_html(await meeting_service.agenda(uow, trajectory, step), AGENDA_LABELS)
+            agenda_html = invitation_html(trajectory, plan, await meeting_service.agenda(uow, trajectory, step))
             channel = await uow.channels.get(trajectory.channel.channel_id)
             view = await _view(uow, trajectory, step, meeting, turn.time_zone)
             view = replace(view, form=_typed(plan, form))

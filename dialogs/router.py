@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cards.texts import t
+from cards.texts import speaking, t
 from trajectory.errors import DomainError
 
 from . import scope, setup
@@ -17,6 +17,12 @@ for _dialog in STEP_DIALOGS.values():
 
 
 async def handle_action(deps: Deps, turn: Turn, verb: object, data: object) -> Answer:
+    """Answer one card action in the clicker's language (what goes to the channel switches to the trajectory's)."""
+    with speaking(turn.locale):
+        return await _handle_action(deps, turn, verb, data)
+
+
+async def _handle_action(deps: Deps, turn: Turn, verb: object, data: object) -> Answer:
     handler = VERBS.get(verb) if isinstance(verb, str) else None
     if handler is None or not isinstance(data, dict):
         return Answer(text=t("error.bad_action"), status=200)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cards import verbs
 from cards.setup import SetupView, StepFormView, render_setup_card, step_input
-from cards.texts import t
+from cards.texts import LANGUAGES, current_language, t
 from trajectory import services
 from trajectory.errors import DomainError, InvalidInput, NotFound
 from trajectory.kinds import STEP_KINDS
@@ -18,6 +18,7 @@ from trajectory.setup import StepDraft, template_drafts
 from trajectory.templates import TEMPLATES
 
 from .context import Deps
+from .language import catalog_translator, shared_by
 from .refusals import describe
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
@@ -53,10 +54,13 @@ async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, no
         steps=steps,
         time_zone=t("setup.time_zone", zone=tz.key),
         kinds=[(name, t(f"kind.{name}")) for name in STEP_KINDS],
-        templates=[(name, template.label) for name, template in TEMPLATES.items()],
+        templates=[(name, template.in_language(catalog_translator(current_language())).label)
+                   for name, template in TEMPLATES.items()],
         choices=[(m.aad_id, m.name) for m in members if m.aad_id != creator],
         auto_advance=bool(trajectory.settings.get("auto_advance")),
         reminder_hours=list(trajectory.settings.get("reminder_hours", [])),
+        language=trajectory.language,
+        languages=[(lang, t(f"language.name.{lang}")) for lang in LANGUAGES],
         co_facilitators=[p.aad_id for p in trajectory.facilitators if p.aad_id != creator],
         editable=trajectory.state is TrajectoryState.DRAFT,
         notice=notice,
@@ -90,22 +94,25 @@ def read_form(data: dict[str, Any], trajectory: Trajectory, tz: ZoneInfo) -> ser
         ))
     chosen = data.get("co_facilitators", "")
     ids = [i.strip() for i in chosen.split(",") if i.strip()] if isinstance(chosen, str) else []
-    settings = {k: data[k] for k in ("auto_advance", "reminder_hours") if k in data}
+    settings = {k: data[k] for k in ("auto_advance", "reminder_hours", "language") if k in data}
     return services.SetupForm(title=data.get("title", trajectory.title),
                               question=data.get("question", trajectory.question), steps=steps,
                               co_facilitator_ids=ids, settings=settings)
 
 
-def _edited(form: services.SetupForm, verb: str, data: dict[str, Any]) -> services.SetupForm:
+def _edited(form: services.SetupForm, verb: str, data: dict[str, Any], language: str) -> services.SetupForm:
+    """The form after the clicked edit; new texts (a step's defaults, a template) in ``language``."""
     steps = list(form.steps)
+    text = catalog_translator(str(form.settings.get("language") or language))
     if verb == verbs.SETUP_ADD_STEP:
         chosen = data.get("new_step_kind")
         kind = STEP_KINDS[chosen] if isinstance(chosen, str) and chosen in STEP_KINDS else STEP_KINDS["ideas"]
-        steps.append(StepDraft(kind=kind.name, title=kind.default_title, prompt=kind.default_prompt))
+        steps.append(StepDraft(kind=kind.name, title=text(f"kind.{kind.name}.default_title", kind.default_title),
+                               prompt=text(f"kind.{kind.name}.default_prompt", kind.default_prompt)))
     elif verb == verbs.SETUP_REMOVE_STEP and len(steps) > 1:
         steps.pop()
     elif verb == verbs.SETUP_TEMPLATE:
-        template, steps = template_drafts(str(data.get("template", "")))
+        template, steps = template_drafts(str(data.get("template", "")), text)
         return services.SetupForm(form.title, template.question, steps, form.co_facilitator_ids, form.settings)
     return services.SetupForm(form.title, form.question, steps, form.co_facilitator_ids, form.settings)
 
@@ -122,11 +129,14 @@ async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Ans
         async with deps.uows() as uow:
             if not await uow.claim_activity(turn.activity_id):
                 trajectory = await uow.trajectories.get(trajectory_id)
-                return Answer(card=render_setup_card(await setup_view(uow, trajectory, turn.time_zone))) if trajectory else Answer()
+                if trajectory is None:
+                    return Answer()
+                with shared_by(trajectory):
+                    return Answer(card=render_setup_card(await setup_view(uow, trajectory, turn.time_zone)))
             current = await uow.trajectories.get(trajectory_id)
             if current is None:
                 raise NotFound(what="trajectory")
-            form = _edited(read_form(data, current, tz), verb, data)
+            form = _edited(read_form(data, current, tz), verb, data, current.language)
             trajectory = await services.edit_setup(uow, trajectory_id, version, turn.actor, form, turn.now)
             if verb == verbs.SETUP_START:
                 trajectory, events = await services.transition(
@@ -137,15 +147,18 @@ async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Ans
             stored = await uow.trajectories.get(trajectory_id)
             if stored is None:
                 return Answer(text=describe(refusal))
-            view = await setup_view(uow, stored, turn.time_zone, describe(refusal), True)
-        return Answer(card=render_setup_card(view))
+            # The refusal is for the clicker, in their language; the card stays in the trajectory's.
+            notice = describe(refusal)
+            with shared_by(stored):
+                return Answer(card=render_setup_card(await setup_view(uow, stored, turn.time_zone, notice, True)))
     if events:
         message = await apply_events(deps, trajectory, events)
-    else:
-        message = t("setup.template_applied" if verb == verbs.SETUP_TEMPLATE else "setup.saved")
-    async with deps.uows() as uow:
-        view = await setup_view(uow, trajectory, turn.time_zone, message)
-    return Answer(card=render_setup_card(view))
+    with shared_by(trajectory):  # a new language shows at once
+        if not events:
+            message = t("setup.template_applied" if verb == verbs.SETUP_TEMPLATE else "setup.saved")
+        async with deps.uows() as uow:
+            view = await setup_view(uow, trajectory, turn.time_zone, message)
+        return Answer(card=render_setup_card(view))
 
 
 def _bind(verb: str):

@@ -17,6 +17,7 @@ from . import ideas
 from . import meeting
 from . import vote
 from .context import Deps
+from .language import shared_by
 from .turn import Answer, Turn
 
 StepHook = Callable[[Deps, Trajectory, Step], Awaitable[None]]
@@ -50,7 +51,13 @@ STEP_DIALOGS: dict[str, StepDialog] = {
 
 
 async def apply_events(deps: Deps, trajectory: Trajectory, events: list[Event]) -> str:
-    """Post, update and summarise cards for what just happened; returns a sentence for the facilitator."""
+    """Post, update and summarise cards for what just happened; returns a sentence for the channel.
+    All of it in the trajectory's language, whoever made it happen."""
+    with shared_by(trajectory):
+        return await _apply_events(deps, trajectory, events)
+
+
+async def _apply_events(deps: Deps, trajectory: Trajectory, events: list[Event]) -> str:
     # First: a failed post below must not lose the step files (the jobs are unique, a repeat adds none).
     await filing.plan(deps, trajectory, events)
     closed: Step | None = None

@@ -118,7 +118,7 @@ class GraphFileStore(FileStore):
         name = safe_segment(document.name)
         cached = (team, channel) in self._files_folders
         drive, root = await self._files_folder(team, channel)
-        if replaces is not None and replaces.item_id:
+        if replaces is not None and replaces.item_id and replaces.path is None:  # not a local outbox path
             try:
                 return await self._upload(drive, document.content, item=replaces.item_id)
             except FilingError as error:
@@ -263,6 +263,8 @@ class GraphFileStore(FileStore):
                 if status == 409:
                     await self._cancel(url)
                     raise _NameTaken()
+                if status == 404:  # the session expired: not "the file is gone" (that would file a copy)
+                    raise FilingError(FilingFailure.UNKNOWN, "HTTP 404 the upload session is gone")
                 if status not in RETRIED and status not in (416, 500, 502):
                     await self._cancel(url)
                     raise filing_status(status, _code(response))

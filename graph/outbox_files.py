@@ -28,7 +28,8 @@ class OutboxFileStore(FileStore):
         try:
             return await asyncio.to_thread(self._write, folder, document, replaces)
         except OSError as error:  # a full disk, no permission: the caller reports it like a Graph failure
-            raise FilingError(FilingFailure.UNKNOWN, f"the outbox could not be written ({type(error).__name__})") from error
+            detail = f"the outbox could not be written ({type(error).__name__})"
+            raise FilingError(FilingFailure.UNKNOWN, detail) from error
 
     def _write(self, folder: str, document: OutputFile, replaces: FiledFile | None) -> FiledFile:
         directory = self.folder_of(folder)

@@ -17,7 +17,8 @@ from .kinds import ideas
 from .kinds.ideas import Idea
 from .model import ChannelRef, Person, Step, Trajectory
 from .ports import UnitOfWork
-from .setup import StepDraft, edit_draft, new_trajectory
+from .setup import StepDraft, edit_draft, new_trajectory, normalise_trajectory_settings
+from .templates import Translator, english
 
 TRANSITIONS = {
     "start": engine.start,
@@ -40,12 +41,22 @@ async def active_trajectory(uow: UnitOfWork, channel_id: str) -> Trajectory:
 
 
 async def create_trajectory(
-    uow: UnitOfWork, channel: ChannelRef, actor: Person, title: object, now: datetime
+    uow: UnitOfWork, channel: ChannelRef, actor: Person, title: object, now: datetime,
+    settings: dict[str, Any] | None = None, text: Translator = english,
 ) -> Trajectory:
     existing = await uow.trajectories.active_in_channel(channel.channel_id)
     if existing is not None:
         raise TrajectoryExists(title=existing.title)
-    return await uow.trajectories.add(new_trajectory(channel, actor, title, now))
+    return await uow.trajectories.add(new_trajectory(channel, actor, title, now, settings=settings, text=text))
+
+
+async def set_language(uow: UnitOfWork, channel_id: str, actor: Person, language: object) -> Trajectory:
+    """A facilitator chooses what the trajectory's shared cards, invitations and files are written in."""
+    trajectory = await active_trajectory(uow, channel_id)
+    require_facilitator(trajectory, actor)
+    trajectory.settings = normalise_trajectory_settings({**trajectory.settings, "language": language})
+    await uow.trajectories.save(trajectory)
+    return trajectory
 
 
 async def transition(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import InvalidInput, InvalidTransition
 from .kinds import kind_of
 from .model import ChannelRef, Person, Step, StepDraft, Trajectory, TrajectoryState
-from .templates import DEFAULT_TEMPLATE, TEMPLATES, Template
+from .templates import DEFAULT_TEMPLATE, TEMPLATES, Template, Translator, english
 from .text import clean_text
 
 MAX_TITLE_LENGTH = 120
@@ -65,19 +65,24 @@ def build_step(draft: StepDraft, position: int, now: datetime | None = None) -> 
     )
 
 
-def template_drafts(name: str) -> tuple[Template, list[StepDraft]]:
-    """The template's question and the drafts of its steps whose kinds exist."""
+def template_drafts(name: str, text: Translator = english) -> tuple[Template, list[StepDraft]]:
+    """The template's question and the drafts of its steps whose kinds exist, in the language of
+    ``text`` (English without one)."""
     chosen = TEMPLATES.get(name)
     if chosen is None:
         raise InvalidInput(field="template", reason="unknown_template", template=name)
+    chosen = chosen.in_language(text)
     drafts = chosen.available_steps()
     return chosen, drafts
 
 
 def new_trajectory(
-    channel: ChannelRef, creator: Person, raw_title: object, now: datetime, template: str = DEFAULT_TEMPLATE
+    channel: ChannelRef, creator: Person, raw_title: object, now: datetime, template: str = DEFAULT_TEMPLATE,
+    settings: dict[str, Any] | None = None, text: Translator = english,
 ) -> Trajectory:
-    chosen, drafts = template_drafts(template)
+    """A draft from the template; ``settings`` (e.g. the creator's language and time zone) win over
+    the template's, and ``text`` translates the template into that language."""
+    chosen, drafts = template_drafts(template, text)
     title = clean_text(raw_title, field="title", max_length=MAX_TITLE_LENGTH)
     return Trajectory(
         channel=channel,
@@ -87,7 +92,7 @@ def new_trajectory(
         created_at=now,
         facilitators=[creator],
         steps=[build_step(d, i) for i, d in enumerate(drafts)],
-        settings=normalise_trajectory_settings(dict(chosen.settings)),
+        settings=normalise_trajectory_settings({**chosen.settings, **(settings or {})}),
     )
 
 

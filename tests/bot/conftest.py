@@ -37,7 +37,8 @@ class Clock:
 
 
 def activity(user: Person | None, text: str | None = None, *, kind: str = "message", name: str | None = None,
-             value: Any = None, activity_id: str | None = None, in_channel: bool = True) -> Activity:
+             value: Any = None, activity_id: str | None = None, in_channel: bool = True,
+             locale: str = "en-US") -> Activity:
     sender = ChannelAccount(id=user.user_id, name=user.name, aad_object_id=user.aad_id) if user else \
         ChannelAccount(id="29:anonymous", name="Nobody")
     entities = []
@@ -48,7 +49,7 @@ def activity(user: Person | None, text: str | None = None, *, kind: str = "messa
     return Activity(
         type=kind, id=activity_id or str(uuid.uuid4()), name=name, value=value, text=text, entities=entities,
         channel_id="msteams", service_url="https://smba.trafficmanager.net/emea/",
-        from_property=sender, recipient=BOT, locale="en-US",
+        from_property=sender, recipient=BOT, locale=locale,
         conversation=ConversationAccount(id=f"{CHANNEL};messageid=1" if in_channel else "a:personal",
                                          is_group=in_channel, conversation_type="channel" if in_channel else "personal",
                                          tenant_id=TENANT),
@@ -57,8 +58,8 @@ def activity(user: Person | None, text: str | None = None, *, kind: str = "messa
     )
 
 
-def invoke(user: Person | None, verb: Any, data: Any, activity_id: str | None = None) -> Activity:
-    return activity(user, kind="invoke", name="adaptiveCard/action", activity_id=activity_id,
+def invoke(user: Person | None, verb: Any, data: Any, activity_id: str | None = None, locale: str = "en-US") -> Activity:
+    return activity(user, kind="invoke", name="adaptiveCard/action", activity_id=activity_id, locale=locale,
                     value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"})
 
 

@@ -113,7 +113,8 @@ class GraphDouble:
             except ValueError:
                 return self._problem(f"not JSON: {path}")
         self.requests.append(Seen(request.method, path, dict(request.query), body, CIMultiDict(request.headers)))
-        if not binary and body is not None and not request.headers.get("Content-Type", "").startswith("application/json"):
+        json_body = request.headers.get("Content-Type", "").startswith("application/json")
+        if not binary and body is not None and not json_body:
             return self._problem("a body must be sent as application/json")
         if problem := self.files.check_token(path, request.headers):
             return self._problem(problem)

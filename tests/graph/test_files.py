@@ -250,7 +250,8 @@ async def test_a_large_file_meeting_a_persons_file_is_renamed_too(store, double,
         CHANNEL, TEAM, FOLDER, xlsx("big.xlsx", size=CHUNK_UNIT + 1)
     )
 
-    behaviors = [c.body["item"]["@microsoft.graph.conflictBehavior"] for c in double.calls("POST", "/createUploadSession")]
+    sessions = double.calls("POST", "/createUploadSession")
+    behaviors = [c.body["item"]["@microsoft.graph.conflictBehavior"] for c in sessions]
     assert behaviors == ["fail", "rename"]
     assert double.files.cancelled == ["session-1"]  # the refused session is cleaned up at once
     assert theirs.content == b"mine" and filed.name == "big 1.xlsx"
@@ -264,6 +265,27 @@ async def test_when_our_filed_file_was_deleted_a_rerun_files_it_anew(store, doub
     again = await files.file(CHANNEL, TEAM, FOLDER, xlsx(fill=b"2"), replaces=first)
 
     assert again.item_id != first.item_id and again.name == "1 Ideas.xlsx"
+
+
+async def test_an_expired_upload_session_is_not_mistaken_for_a_deleted_file(store, double, channel_folder):
+    files = store(simple_limit=CHUNK_UNIT, chunk_size=CHUNK_UNIT)
+    first = await files.file(CHANNEL, TEAM, FOLDER, xlsx(size=100))
+    double.script("PUT", "/upload/session-1", 404, code="itemNotFound")
+
+    with pytest.raises(FilingError) as raised:
+        await files.file(CHANNEL, TEAM, FOLDER, xlsx(size=CHUNK_UNIT + 1), replaces=first)
+
+    assert raised.value.failure is FilingFailure.UNKNOWN
+    assert len(double.files.children(double.files.child(channel_folder, FOLDER))) == 1  # no copy filed
+
+
+async def test_a_file_filed_in_the_local_outbox_is_not_sent_to_graph_as_an_item_id(store, double, channel_folder):
+    path = "/srv/outbox/files/T/1 Ideas.xlsx"
+    local = FiledFile(name="1 Ideas.xlsx", item_id=path, path=path)
+
+    filed = await store().file(CHANNEL, TEAM, FOLDER, xlsx(), replaces=local)
+
+    assert filed.name == "1 Ideas.xlsx" and not double.calls("PUT", "/T/1 Ideas.xlsx/content")
 
 
 async def test_when_the_folder_was_deleted_it_is_made_again(store, double, channel_folder):
