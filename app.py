@@ -10,6 +10,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from settings import Settings, load_settings
+from trajectory.files import FileStore
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 
 log = logging.getLogger("blend")
@@ -20,6 +21,7 @@ JOBS = web.AppKey("jobs", object)  # the dialogs.jobs.JobLoop, while the app run
 # The calendar ports (graph/): Microsoft Graph when GRAPH_AUTH is set, else the local .ics outbox.
 SCHEDULER = web.AppKey("scheduler", MeetingScheduler)
 DIRECTORY = web.AppKey("directory", MemberDirectory)
+FILES = web.AppKey("files", FileStore)  # the channel's Files (graph/): SharePoint, or <outbox>/files
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -40,7 +42,13 @@ def create_app(settings: Settings) -> web.Application:
     adapter = create_adapter(settings)
     uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
     calendar = create_calendar(settings, uows)  # a GRAPH_* mistake fails here, at start-up
-    bot = BlendBot(uows, bot_app_id=settings.app_id, scheduler=calendar.scheduler, directory=calendar.directory)
+    bot = BlendBot(
+        uows,
+        bot_app_id=settings.app_id,
+        scheduler=calendar.scheduler,
+        directory=calendar.directory,
+        files=calendar.files,
+    )
 
     async def healthz(_: web.Request) -> web.Response:
         if await ping(engine):
@@ -59,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
         clock=utc_now,
         scheduler=calendar.scheduler,
         directory=calendar.directory,
+        files=calendar.files,
     )
     job_loop = JobLoop(runner, settings.job_interval_seconds)
 
@@ -69,7 +78,7 @@ def create_app(settings: Settings) -> web.Application:
 
     async def on_cleanup(_: web.Application) -> None:
         try:
-            await calendar.close()  # Graph's HTTP connections and credential
+            await calendar.close()  # Graph's HTTP connections (the upload client's too) and credential
         finally:
             await engine.dispose()
 
@@ -79,6 +88,7 @@ def create_app(settings: Settings) -> web.Application:
     app[JOBS] = job_loop
     app[SCHEDULER] = calendar.scheduler
     app[DIRECTORY] = calendar.directory
+    app[FILES] = calendar.files
     app.router.add_post("/api/messages", messages_route(adapter, bot))
     app.router.add_get("/healthz", healthz)
     # In this order: the runner starts on a migrated database and stops before the engine closes

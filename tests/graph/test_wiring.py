@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import DIRECTORY, SCHEDULER, create_app
+from app import DIRECTORY, FILES, SCHEDULER, create_app
 from bot.handler import BlendBot
 from graph.calendar import GraphMeetingScheduler
 from graph.directory import GraphMemberDirectory
+from graph.files import GraphFileStore
 from graph.outbox import OutboxMeetingScheduler, OutboxMemberDirectory
+from graph.outbox_files import OutboxFileStore
 from settings import Settings
 
 GRAPH = dict(graph_auth="secret", graph_tenant_id="t", graph_client_id="c", graph_client_secret="s")
@@ -38,3 +40,16 @@ def test_the_bot_puts_the_calendar_into_deps():
     deps = bot._deps(None)
     assert deps.scheduler is scheduler and deps.directory is directory
     assert BlendBot(lambda: None, messenger_for=lambda context: None)._deps(None).scheduler is None
+
+
+async def test_the_files_go_to_the_outbox_without_graph_and_to_graph_with_it(database_url, tmp_path):
+    local = create_app(Settings(database_url=database_url, outbox_dir=str(tmp_path / "out")))
+    assert isinstance(local[FILES], OutboxFileStore)
+    assert local[FILES].folder_of("T") == tmp_path / "out" / "files" / "T"
+
+    app = create_app(Settings(database_url=database_url, **GRAPH))
+    files = app[FILES]
+    assert isinstance(files, GraphFileStore) and files._client is app[SCHEDULER]._client  # one Graph client
+    async with TestClient(TestServer(app)):
+        assert not files._uploads.is_closed
+    assert files._uploads.is_closed  # the upload sessions' client closes at shutdown too
