@@ -130,7 +130,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
 
 def _short(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(docs.clean(text).split())
     return flat if len(flat) <= MAX_SUMMARY_LINE else flat[:MAX_SUMMARY_LINE - 1] + "…"
 
 

@@ -10,7 +10,9 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from docx import Document
 from icalendar import Calendar
+from openpyxl import load_workbook
 
 from conftest import card_of
 from tests.cardcheck import assert_valid_card
@@ -178,6 +180,28 @@ async def test_a_whole_trajectory(method, blend, database_url, playground_factor
     assert "NPS +100" in summary_text and "Keep the questions." in summary_text
     finished = await pg.wait_for_bot_message(lambda ev: "is complete" in (ev["message"].get("text") or ""), since=mark)
     assert finished
+
+    # The job loop files each step's output and then the final report in the local outbox (no Graph):
+    # one folder for the trajectory with the five step files and the report, each opening in its library.
+    ready = await pg.wait_for_card("The report is ready", timeout=90, since=mark)
+    assert_valid_card(card_of(ready))
+    (folder,) = [f for f in (blend.workdir / "outbox" / "files").iterdir() if f.is_dir()]
+    files = sorted(f.name for f in folder.iterdir() if not f.name.startswith("."))
+    assert files == ["01 Collect ideas.xlsx", "02 Discuss the ideas online.docx", "03 Prioritise.xlsx",
+                     "04 Make the priorities concrete.docx", "05 Evaluate.xlsx", f"Report Offsite ({method}).docx"], files
+    books = {name: load_workbook(folder / name) for name in files if name.endswith(".xlsx")}
+    docs = {name: Document(str(folder / name)) for name in files if name.endswith(".docx")}
+    book_text = {name: "\n".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row)
+                 for name, book in books.items()}
+    assert all(text in book_text["01 Collect ideas.xlsx"] for _, text in IDEAS)
+    assert not any("Erin" in text for text in book_text.values())  # her question, ballot and answers: anonymous
+    assert "Room 4.01, Ghent" in "\n".join(c.text for t in docs["04 Make the priorities concrete.docx"].tables
+                                            for r in t.rows for c in r.cells)
+    report = docs[files[5]]
+    report_text = "\n".join([p.text for p in report.paragraphs]
+                            + [c.text for t in report.tables for r in t.rows for c in r.cells])
+    assert "Quiet Fridays" in report_text and len(report.inline_shapes) >= 1  # the vote's chart
+    assert "Erin" not in report_text
 
     # Erin asked, voted and answered anonymously: her name and id are in nothing Blend sent or logged.
     sent = json.dumps([c["request"] for c in pg.connector_calls(watch)] + [r.response for r in pg.bot_requests(watch)])
