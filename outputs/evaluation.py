@@ -14,6 +14,7 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import Chart, StepSummary
+from .reads import once
 from .workbook import Book, about, step_stem
 
 MAX_LABEL = 60
@@ -43,7 +44,7 @@ def chart_of(summary: EvaluationSummary) -> Chart | None:
 
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
-    summary = await evaluation_service.summary(uow, step)
+    summary = await once(uow, "evaluation", step.id or 0, lambda: evaluation_service.summary(uow, step))
     book = Book()
     likert = [r for r in summary.results if isinstance(r, LikertResult)]
     nps = [r for r in summary.results if isinstance(r, NpsResult)]
@@ -91,7 +92,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
 
 async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSummary:
-    result = await evaluation_service.summary(uow, step)
+    result = await once(uow, "evaluation", step.id or 0, lambda: evaluation_service.summary(uow, step))
     if not result.respondents:
         return StepSummary(headline=t("evaluation.summary.nobody"))
     people = count(result.respondents, "person")

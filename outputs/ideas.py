@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cards.formatting import moment
 from cards.texts import count, current_language, t
 from trajectory.files import OutputFile
 from trajectory.kinds.clarifications import Clarification, ClarificationKind
@@ -15,6 +14,8 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import StepSummary
+from .reads import once
+from .times import moments
 from .workbook import Book, step_stem
 from .workbook import about as about_sheet
 
@@ -54,9 +55,9 @@ def _kind(c: Clarification) -> str:
 
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
-    read = await _read(uow, step)
+    read = await once(uow, "ideas", step.id or 0, lambda: _read(uow, step))
     anonymous = is_anonymous(step)
-    zone, lang = trajectory.time_zone, current_language()
+    moment = moments(trajectory.time_zone, current_language())
     asked: dict[int, int] = {}
     for number, _, _ in read.clarifications:
         asked[number] = asked.get(number, 0) + 1
@@ -72,7 +73,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
     def idea_row(idea: Idea, number: int | None, merged_into: int | None) -> list[object]:
         author = [] if anonymous else [idea.author.name]
-        return [number, idea.text, *author, moment(idea.created_at, zone, lang), merged_into,
+        return [number, idea.text, *author, moment(idea.created_at), merged_into,
                 asked.get(number, 0) if number is not None else None]
 
     def idea_rows():
@@ -95,8 +96,8 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
     nobody = t("output.anonymous")
     book.rows(questions, (
         [number, about.text, _kind(c), c.text, *([] if anonymous else [c.asker_name or nobody]),
-         moment(c.created_at, zone, lang), c.answer,
-         moment(c.answered_at, zone, lang) if c.answered_at is not None else None]
+         moment(c.created_at), c.answer,
+         moment(c.answered_at) if c.answered_at is not None else None]
         for number, about, c in read.clarifications
     ))
     about_sheet(book, t("output.about.sheet"), [
@@ -108,7 +109,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
 
 async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSummary:
-    read = await _read(uow, step)
+    read = await once(uow, "ideas", step.id or 0, lambda: _read(uow, step))
     active = len(read.numbers)
     if not read.ideas:
         return StepSummary(headline=t("output.ideas.none"))

@@ -31,7 +31,9 @@ def cell(value: object) -> Cell:
         return value
     if isinstance(value, Fraction):
         return float(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    text = value if type(value) is str else str(value)
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if text[:1] in ("\t", "\r", "\n") or text.lstrip(_LEADING_SPACE)[:1] in FORMULA_STARTS:
         text = "'" + text
     return text[:MAX_CELL_LENGTH]

@@ -17,6 +17,7 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import Chart, StepSummary
+from .reads import once
 from .workbook import Book, about, step_stem
 
 CHART_TOP = 10  # options in the chart (the report's too): the rest is in the table
@@ -66,7 +67,7 @@ def _detail_values(method: Method, rules: vote.Rules, spread: dict[int, dict[int
 
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
-    snap = await vote_service.snapshot(uow, step)
+    snap = await once(uow, "vote", step.id or 0, lambda: vote_service.snapshot(uow, step))
     counted, method = snap.tally, snap.tally.method
     rules = vote.rules_for(step, snap.options)
     anonymous = vote.is_anonymous(step)
@@ -136,7 +137,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
 
 async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSummary:
-    snap = await vote_service.snapshot(uow, step)
+    snap = await once(uow, "vote", step.id or 0, lambda: vote_service.snapshot(uow, step))
     counted, method = snap.tally, snap.tally.method
     if not snap.options:
         return StepSummary(headline=t("output.vote.no_options"))

@@ -5,6 +5,7 @@ Every value goes through ``safety.cell``."""
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Iterable, Sequence
@@ -14,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -45,6 +47,7 @@ class Book:
     def __init__(self) -> None:
         self._workbook = Workbook(write_only=True)
         self._titles: set[str] = set()
+        self._styles: dict[tuple[int, int], StyleArray] = {}
 
     def sheet(self, title: str, headers: Sequence[str], widths: Sequence[float] = ()) -> Sheet:
         """A sheet with ``headers`` in bold on a frozen first row; ``widths`` per column (characters).
@@ -60,14 +63,21 @@ class Book:
         sheet.append([self._styled(sheet, header, _BOLD) for header in headers])
         return Sheet(sheet, tuple(width > 40 for width in widths))
 
-    @staticmethod
-    def _styled(sheet: WriteOnlyWorksheet, value: object, font: Font | None = None,
+    def _styled(self, sheet: WriteOnlyWorksheet, value: object, font: Font | None = None,
                 alignment: Alignment | None = None) -> WriteOnlyCell:
         styled = WriteOnlyCell(sheet, value=cell(value))
-        if font is not None:
-            styled.font = font
-        if alignment is not None:
-            styled.alignment = alignment
+        # Setting a style registers it with the workbook each time (slow over thousands of cells):
+        # register it once and give later cells the same style ids.
+        key = (id(font), id(alignment))  # the module's own constants: hashing a Font is slow
+        known = self._styles.get(key)
+        if known is None:
+            if font is not None:
+                styled.font = font
+            if alignment is not None:
+                styled.alignment = alignment
+            self._styles[key] = styled._style
+        else:
+            styled._style = copy(known)
         return styled
 
     def rows(self, sheet: Sheet, rows: Iterable[Sequence[object]]) -> None:

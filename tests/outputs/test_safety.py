@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -77,3 +77,16 @@ def test_file_names_keep_a_readable_title():
     assert file_name("01 Idées & “quotes”", "docx") == "01 Idées & “quotes”.docx"
     assert file_name("desktop", "ini") == "_desktop.ini"
     assert file_name("report", "x/l\\s:x") == "report.xlsx"
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "UTC", "America/St_Johns", "Asia/Kathmandu", "Nowhere/Else"])
+def test_the_quick_moments_read_exactly_as_cards_formatting_moment(lang, zone):
+    from cards.formatting import moment
+    from outputs.times import moments
+
+    quick = moments(zone, lang)
+    start = datetime(2025, 3, 29, 20, 7, tzinfo=UTC)  # across a daylight-saving change
+    for minutes in range(0, 3 * 24 * 60, 37):
+        value = start + timedelta(minutes=minutes)
+        assert quick(value) == moment(value, zone, lang)
