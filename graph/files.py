@@ -118,7 +118,7 @@ class GraphFileStore(FileStore):
         name = safe_segment(document.name)
         cached = (team, channel) in self._files_folders
         drive, root = await self._files_folder(team, channel)
-        if replaces is not None and replaces.item_id and replaces.path is None:  # not a local outbox path
+        if replaces is not None and _is_drive_item(replaces):
             try:
                 return await self._upload(drive, document.content, item=replaces.item_id)
             except FilingError as error:
@@ -296,6 +296,13 @@ class GraphFileStore(FileStore):
             await self._uploads.delete(url)
         except (httpx.TransportError, httpx.TimeoutException):
             pass
+
+
+def _is_drive_item(filed: FiledFile | None) -> bool:
+    """A file Graph filed; not one the local outbox filed before Graph was configured (a path)."""
+    if filed is None or not filed.item_id or filed.path is not None:
+        return False
+    return "/" not in filed.item_id and "\\" not in filed.item_id  # drive item ids never hold these
 
 
 def _code(response: Any) -> str:

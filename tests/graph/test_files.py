@@ -108,6 +108,21 @@ async def test_the_folder_and_files_folder_are_looked_up_once_per_channel(store,
     assert sorted(i.name for i in double.files.children(folder)) == ["1 Ideas.xlsx", "2 Vote.xlsx"]
 
 
+async def test_two_instances_filing_at_once_share_one_folder(graph, double, channel_folder):
+    """Each store is another Blend instance: both POST the folder, one gets 409 and looks it up."""
+    import asyncio
+
+    first, second = GraphFileStore(*graph), GraphFileStore(*graph)
+    await asyncio.gather(
+        first.file(CHANNEL, TEAM, FOLDER, xlsx("1 Ideas.xlsx")),
+        second.file(CHANNEL, TEAM, FOLDER, xlsx("2 Vote.xlsx")),
+    )
+
+    [folder] = double.files.children(channel_folder)
+    assert sorted(i.name for i in double.files.children(folder)) == ["1 Ideas.xlsx", "2 Vote.xlsx"]
+    assert len(double.calls("POST", "/children")) == 2 and len(double.calls("GET", f":/{FOLDER}")) == 1
+
+
 async def test_an_existing_folder_of_that_name_is_used(store, double, channel_folder):
     """Another instance (or a person) made the folder first: the 409 leads to a lookup by path."""
     existing = double.files.add_channel("other", "other")  # an unrelated channel stays untouched
@@ -281,11 +296,11 @@ async def test_an_expired_upload_session_is_not_mistaken_for_a_deleted_file(stor
 
 async def test_a_file_filed_in_the_local_outbox_is_not_sent_to_graph_as_an_item_id(store, double, channel_folder):
     path = "/srv/outbox/files/T/1 Ideas.xlsx"
-    local = FiledFile(name="1 Ideas.xlsx", item_id=path, path=path)
-
-    filed = await store().file(CHANNEL, TEAM, FOLDER, xlsx(), replaces=local)
-
-    assert filed.name == "1 Ideas.xlsx" and not double.calls("PUT", "/T/1 Ideas.xlsx/content")
+    files = store()
+    for local in (FiledFile("1 Ideas.xlsx", item_id=path, path=path), FiledFile("1 Ideas.xlsx", item_id=path)):
+        filed = await files.file(CHANNEL, TEAM, FOLDER, xlsx(), replaces=local)  # as stored: without path
+        assert not double.calls("PUT", "/T/1 Ideas.xlsx/content")
+    assert filed.name == "1 Ideas 1.xlsx"  # the second is filed anew beside the first, never over it
 
 
 async def test_when_the_folder_was_deleted_it_is_made_again(store, double, channel_folder):
