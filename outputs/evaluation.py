@@ -4,11 +4,13 @@ anonymous. The numbers are the domain's (kinds.evaluation.summarise)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cards.formatting import number
 from cards.texts import count, t
-from trajectory import evaluation_service
 from trajectory.files import OutputFile
-from trajectory.kinds.evaluation import LIKERT_SCALE, EvaluationSummary, LikertResult, NpsResult, TextResult
+from trajectory.kinds import evaluation
+from trajectory.kinds.evaluation import LIKERT_SCALE, NPS_SCALE, EvaluationSummary, LikertResult, NpsResult, TextResult
 from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
@@ -43,8 +45,27 @@ def chart_of(summary: EvaluationSummary) -> Chart | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Read:
+    summary: EvaluationSummary
+    nps_spread: dict[str, tuple[int, ...]]  # per NPS question: how many answered 0, 1, ... 10
+
+
+async def _read(uow: UnitOfWork, step: Step) -> _Read:
+    responses = await uow.responses.for_step(step.id) if step.id is not None else []
+    summary = evaluation.summarise(step.settings, responses)
+    spread = {}
+    for result in summary.results:
+        if isinstance(result, NpsResult):
+            given = [r.answers.get(result.question.id) for r in responses]
+            spread[result.question.id] = tuple(sum(1 for v in given if type(v) is int and v == score)
+                                               for score in NPS_SCALE)
+    return _Read(summary, spread)
+
+
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
-    summary = await once(uow, "evaluation", step.id or 0, lambda: evaluation_service.summary(uow, step))
+    read = await once(uow, "evaluation", step.id or 0, lambda: _read(uow, step))
+    summary = read.summary
     book = Book()
     likert = [r for r in summary.results if isinstance(r, LikertResult)]
     nps = [r for r in summary.results if isinstance(r, NpsResult)]
@@ -67,10 +88,12 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
         sheet = book.sheet(
             t("output.evaluation.nps_sheet"),
             [t("output.evaluation.question"), t("evaluation.summary.promoters"), t("evaluation.summary.passives"),
-             t("evaluation.summary.detractors"), t("output.evaluation.answers"), t("output.evaluation.nps")],
-            [50, 16, 16, 16, 12, 10],
+             t("evaluation.summary.detractors"), t("output.evaluation.answers"), t("output.evaluation.nps"),
+             *(t("output.evaluation.nps_gave", n=score) for score in NPS_SCALE)],
+            [50, 16, 16, 16, 12, 10, *([9] * len(NPS_SCALE))],
         )
-        book.rows(sheet, ([r.question.text, r.promoters, r.passives, r.detractors, r.n, r.score] for r in nps))
+        book.rows(sheet, ([r.question.text, r.promoters, r.passives, r.detractors, r.n, r.score,
+                           *read.nps_spread[r.question.id]] for r in nps))
     if texts:
         named = [] if summary.anonymous else [t("output.evaluation.name")]
         sheet = book.sheet(
@@ -92,7 +115,7 @@ async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> Outpu
 
 
 async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSummary:
-    result = await once(uow, "evaluation", step.id or 0, lambda: evaluation_service.summary(uow, step))
+    result = (await once(uow, "evaluation", step.id or 0, lambda: _read(uow, step))).summary
     if not result.respondents:
         return StepSummary(headline=t("evaluation.summary.nobody"))
     people = count(result.respondents, "person")

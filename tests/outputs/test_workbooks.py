@@ -322,8 +322,10 @@ async def test_evaluation_workbook_has_distributions_averages_nps_and_open_answe
     chart = book["Statements"]._charts[0]
     assert chart.series[0].val.numRef.f == "'Statements'!$H$2:$H$4"
     assert values(book["NPS"]) == [
-        ["Question", "Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)", "Answers", "NPS (−100 to 100)"],
-        ["How likely are you to recommend this way of working to a colleague?", 2, 0, 1, 3, 33],
+        ["Question", "Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)", "Answers", "NPS (−100 to 100)",
+         *(f"Gave {n}" for n in range(11))],
+        ["How likely are you to recommend this way of working to a colleague?", 2, 0, 1, 3, 33,
+         0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1],
     ]
     assert values(book["Open answers"]) == [
         ["Question", "Answer"],
