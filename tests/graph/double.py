@@ -82,7 +82,7 @@ class GraphDouble:
         return scripted
 
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # a 4 MB upload, a 60 MiB chunk
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()

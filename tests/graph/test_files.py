@@ -162,6 +162,19 @@ async def test_a_file_above_the_threshold_goes_up_in_an_upload_session_in_320_ki
     assert filed == FiledFile(name="5 Report.docx", item_id=item.id, web_url=double.files.web_url(item))
 
 
+async def test_with_the_defaults_4_mib_goes_in_one_put_and_more_in_a_session(store, double, channel_folder):
+    files = store()
+    await files.file(CHANNEL, TEAM, FOLDER, xlsx("exactly.xlsx", size=4 * 1024 * 1024))
+    filed = await files.file(CHANNEL, TEAM, FOLDER, xlsx("more.xlsx", size=4 * 1024 * 1024 + 1))
+
+    assert len(double.calls("PUT", ":/content")) == 1
+    assert [c.headers["Content-Range"] for c in double.calls("PUT", "/upload/session-1")] == [
+        "bytes 0-3276799/4194305",  # 10 x 320 KiB
+        "bytes 3276800-4194304/4194305",
+    ]
+    assert len(double.files.items[filed.item_id].content) == 4 * 1024 * 1024 + 1
+
+
 async def test_the_default_chunk_is_a_multiple_of_320_kib_and_a_wrong_one_is_refused(graph):
     from graph.files import DEFAULT_CHUNK, SIMPLE_UPLOAD_LIMIT
 
