@@ -25,10 +25,10 @@ SUMMARY_TOP = 5
 MAX_LABEL = 60  # a chart's or ballot column's option label
 
 
-def _value(method: Method, result: OptionResult) -> float:
-    """What the ranking is by: the average for scores, else the points."""
+def _value(method: Method, result: OptionResult) -> float | None:
+    """What the ranking is by: the average for scores (None when nobody scored it), else the points."""
     if method is Method.SCORE:
-        return round(float(result.average), 2) if result.average is not None else 0.0
+        return round(float(result.average), 2) if result.average is not None else None
     return float(result.points)
 
 
@@ -51,7 +51,7 @@ def chart_of(counted: Tally) -> Chart | None:
         return None
     return Chart(title=t("output.vote.chart", method=t(f"vote.method.{counted.method.value}")),
                  labels=tuple(_short(r.option.label) for r in top),
-                 values=tuple(_value(counted.method, r) for r in top))
+                 values=tuple(_value(counted.method, r) or 0.0 for r in top))
 
 
 def _detail_values(method: Method, rules: vote.Rules, spread: dict[int, dict[int, int]]) -> list[int]:

@@ -238,8 +238,8 @@ async def test_vote_workbook_ranks_with_ties_details_and_a_native_chart(uows):
 
 
 async def _typed_vote(uows, settings: dict[str, Any], ballots: list[tuple[Person, dict[int, Any]]],
-                      language: str = "en"):
-    trajectory = await _draft(uows, [StepDraft(kind="vote", title="Choose", settings={
+                      language: str = "en", title: str = "Choose"):
+    trajectory = await _draft(uows, [StepDraft(kind="vote", title=title, settings={
         "options": "Coffee\nTea\nWater", **settings})], language)
     step = trajectory.steps[0]
     async with uows() as uow:
@@ -289,7 +289,7 @@ async def test_scores_rank_by_average_with_the_sum_beside_it(uows):
     book = reopen(document.content)
     assert values(book["Ranking"]) == [["Rank", "Tie", "Option", "Average score", "Sum of scores", "Ballots"],
                                        [1, None, "Coffee", 4.5, 9, 2], [2, None, "Tea", 2.5, 5, 2],
-                                       [3, None, "Water", 0, 0, 0]]
+                                       [3, None, "Water", None, 0, 0]]  # nobody scored it
     assert values(book["Detail"])[0] == ["Option", "Scored 1", "Scored 2", "Scored 3", "Scored 4", "Scored 5",
                                          "% of voters"]
     assert summary.headline == "Top priority: Coffee (average 4.5)"
@@ -384,3 +384,15 @@ def test_every_async_kind_has_a_step_output():
     for kind in ("ideas", "vote", "evaluation"):
         assert kind in STEP_OUTPUTS
         assert callable(STEP_OUTPUTS[kind].document) and callable(STEP_OUTPUTS[kind].summary)
+
+
+async def test_hostile_titles_make_a_safe_file_name_and_inert_cells(uows):
+    trajectory, step = await _typed_vote(uows, {"options": "=1+1\n@cmd\n-2"}, [(ANN, {0: 5})],
+                                         title='=cmd|"/C calc"!A0: CON? ')
+    document, _ = await produce(uows, vote_output, trajectory, step)
+    assert document.name == "01 =cmd C calc !A0 CON.xlsx"
+    book = reopen(document.content)
+    assert_no_formulas(book)
+    about = dict((row[0], row[1]) for row in values(book["About"])[1:])
+    assert about["Step"] == '1. =cmd|"/C calc"!A0: CON?'
+    assert [row[2] for row in values(book["Ranking"])[1:]] == ["'=1+1", "'@cmd", "'-2"]
