@@ -26,9 +26,11 @@ T = TypeVar("T")
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024  # driveitem-put-content: "only supports files up to 4MB"
 CHUNK_UNIT = 320 * 1024  # createUploadSession: every chunk but the last is a multiple of 327,680 bytes
 DEFAULT_CHUNK = 10 * CHUNK_UNIT  # 3.125 MiB; one request may carry up to 60 MiB
-DEFAULT_TIMEOUT = 300.0  # one whole filing: lookups, uploads and their retries
+# One whole filing (lookups, uploads, their retries): under the job runner's 2-minute lease, so no other
+# instance takes the job over while it runs. Longer throttling is the job runner's to retry, later.
+DEFAULT_TIMEOUT = 100.0
 ATTEMPTS = 5  # tries of one upload request that is throttled or cut off
-MAX_WAIT = 60.0  # a longer Retry-After is waited this long (the call's timeout bounds the rest)
+MAX_WAIT = 30.0  # a longer Retry-After is waited this long (the call's timeout bounds the rest)
 RETRIED = frozenset({429, 503, 504})
 CONFLICT = "@microsoft.graph.conflictBehavior"
 
