@@ -110,6 +110,7 @@ class Book:
         bars.y_axis.delete = False
         if horizontal:
             bars.x_axis.scaling.orientation = "maxMin"  # the best first, at the top
+            bars.y_axis.crosses = "max"  # and the values' axis stays at the bottom
         bars.height = max(7.5, 0.6 * count + 3)
         bars.width = 18
         sheet.worksheet.add_chart(bars, anchor)
