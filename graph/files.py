@@ -260,7 +260,7 @@ class GraphFileStore(FileStore):
                 if status in (200, 201):
                     return response.json()
                 if status == 202:
-                    offset, failures = _first_missing(response.json(), end), 0
+                    offset, failures = _first_missing(_json(response), end), 0
                     continue
                 if status == 409:
                     await self._cancel(url)
@@ -288,7 +288,7 @@ class GraphFileStore(FileStore):
             response = await self._uploads.get(url)
         except (httpx.TransportError, httpx.TimeoutException):
             return offset
-        return _first_missing(response.json(), offset) if response.status_code == 200 else offset
+        return _first_missing(_json(response), offset) if response.status_code == 200 else offset
 
     async def _cancel(self, url: str) -> None:
         """DELETE the session so its temporary file goes now, not at expiry. Best effort."""
@@ -307,11 +307,17 @@ def _is_drive_item(filed: FiledFile | None) -> bool:
     return "/" not in filed.item_id and "\\" not in filed.item_id  # drive item ids never hold these
 
 
-def _code(response: Any) -> str:
+def _json(response: Any) -> Any:
     try:
-        return str(response.json()["error"]["code"])
-    except Exception:
-        return ""
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _code(response: Any) -> str:
+    answer = _json(response)
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return str(error.get("code", "")) if isinstance(error, dict) else ""
 
 
 def _filed(item: Any) -> FiledFile:
