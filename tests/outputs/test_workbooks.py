@@ -396,3 +396,31 @@ async def test_hostile_titles_make_a_safe_file_name_and_inert_cells(uows):
     about = dict((row[0], row[1]) for row in values(book["About"])[1:])
     assert about["Step"] == '1. =cmd|"/C calc"!A0: CON?'
     assert [row[2] for row in values(book["Ranking"])[1:]] == ["'=1+1", "'@cmd", "'-2"]
+
+
+async def test_a_file_and_its_summary_read_a_few_statements_whatever_the_size(uows, engine):
+    """No N+1: each kind reads its rows in a few set-based queries, once for its file and its summary."""
+    from tests.bench.test_statements import StatementCounter
+
+    from trajectory.kinds.ideas import Idea
+
+    made = await reference(uows)
+    trajectory = made["trajectory"]
+
+    async def statements() -> dict[str, int]:
+        found = {}
+        for module, step in ((ideas_output, made["ideas"]), (vote_output, made["vote"]),
+                             (evaluation_output, made["evaluation"])):
+            with StatementCounter(engine) as counter:
+                await produce(uows, module, trajectory, step)
+            found[step.kind] = counter.statements.count("SELECT")
+        return found
+
+    few = await statements()
+    async with uows() as uow:
+        for i in range(30):
+            await uow.ideas.add(Idea(step_id=made["ideas"].id, author=EVERYONE[i % 4], text=f"More {i}",
+                                     created_at=NOW, updated_at=NOW))
+        await uow.commit()
+    assert await statements() == few
+    assert few == {"ideas": 2, "vote": 3, "evaluation": 1}
