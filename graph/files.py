@@ -241,7 +241,7 @@ class GraphFileStore(FileStore):
                 await self._sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _chunks(self, url: str, content: bytes) -> dict[str, Any]:
+    async def _chunks(self, url: str, content: bytes) -> Any:
         """PUT the bytes to the session in chunks (Content-Range), resuming where Graph says
         (nextExpectedRanges) after a throttled, failed or lost chunk. Returns the driveItem."""
         import httpx
@@ -258,10 +258,13 @@ class GraphFileStore(FileStore):
             if response is not None:
                 status = response.status_code
                 if status in (200, 201):
-                    return response.json()
+                    return _json(response)
                 if status == 202:
-                    offset, failures = _first_missing(_json(response), end), 0
-                    continue
+                    following = _first_missing(_json(response), end)
+                    if offset < following < total:
+                        offset, failures = following, 0
+                        continue
+                    # Graph asks for bytes it had, or for none: like a failed chunk, bounded below.
                 if status == 409:
                     await self._cancel(url)
                     raise _NameTaken()
