@@ -50,6 +50,8 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import aiohttp
+from aiohttp import web
+from yarl import URL
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -111,6 +113,50 @@ class BotRequest:
     log: dict
 
 
+class LocaleRelay:
+    """Between the Playground and the bot: forwards every request, setting the activity's locale
+    (and its clientInfo's) to ``locale`` — the Playground 0.2.28 hard-codes "en-US" in the activities
+    its message, invoke and submit routes build."""
+
+    def __init__(self, target: str, locale: str) -> None:
+        self.target, self.locale = target, locale
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=1 << 22)
+        app.router.add_route("*", "/{path:.*}", self._forward)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        return f"http://127.0.0.1:{port}{URL(self.target).path}"
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        assert self._client is not None
+        body = await request.read()
+        if body and request.content_type == "application/json":
+            activity = json.loads(body)
+            if isinstance(activity, dict):
+                activity["locale"] = self.locale
+                for entity in activity.get("entities") or []:
+                    if isinstance(entity, dict) and entity.get("type") == "clientInfo":
+                        entity["locale"] = self.locale
+                body = json.dumps(activity).encode()
+        headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "authorization")}
+        async with self._client.request(request.method, self.target, data=body or None, headers=headers) as answer:
+            content = await answer.read()
+            return web.Response(status=answer.status, body=content,
+                                content_type=answer.content_type if content else None)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
 class Playground:
     """``async with Playground(bot_port=3978) as pg: ...`` - one fresh simulator per use."""
 
@@ -123,12 +169,16 @@ class Playground:
         config_yml: str | Path = DEFAULT_YML,
         start_timeout: float = 30.0,
         keep_workdir: bool = False,
+        locale: str | None = None,
     ) -> None:
         if bot_endpoint is None:
             if bot_port is None:
                 raise ValueError("give bot_port or bot_endpoint")
             bot_endpoint = f"http://127.0.0.1:{bot_port}/api/messages"
         self.bot_endpoint = bot_endpoint
+        # The members' Teams locale (e.g. "nl-BE"); None: the Playground's own ("en-US").
+        self.locale = locale
+        self._relay: LocaleRelay | None = None
         self.requested_port = port or free_port()
         self.port: int | None = None  # the port it really listens on
         self.config_yml = Path(config_yml)
@@ -169,8 +219,15 @@ class Playground:
         shutil.copyfile(self.config_yml, self.workdir / CONFIG_NAME)
         env = {k: v for k, v in os.environ.items() if k not in _OVERRIDING_ENV}
         env["TEAMSAPPTESTER_BROWSER"] = "none"
+        endpoint = self.bot_endpoint
+        if self.locale:
+            # internalConfig.locale is Node's default locale; the message and invoke routes still
+            # say "en-US", so a relay in front of the bot gives every activity this locale.
+            env["LC_ALL"] = env["LANG"] = f"{self.locale.replace('-', '_')}.UTF-8"
+            self._relay = LocaleRelay(self.bot_endpoint, self.locale)
+            endpoint = await self._relay.start()
         self._proc = await asyncio.create_subprocess_exec(
-            "node", str(CLI_JS), "-e", self.bot_endpoint, "-c", "msteams", "--dt",
+            "node", str(CLI_JS), "-e", endpoint, "-c", "msteams", "--dt",
             "-p", str(self.requested_port),
             cwd=self.workdir, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -217,6 +274,9 @@ class Playground:
         if proc is not None:
             with contextlib.suppress(ProcessLookupError):  # stray children of the group
                 os.killpg(proc.pid, signal.SIGKILL)
+        if self._relay is not None:
+            await self._relay.stop()
+            self._relay = None
         if self.workdir is not None and not self.keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -439,7 +499,8 @@ class Playground:
             "localTimezone": "UTC",
             "locale": self._config["internalConfig"].get("locale", "en-US"),
             "entities": [{"type": "mention", **mention},
-                         {"type": "clientInfo", "locale": "en-US", "country": "US", "timezone": "UTC"}],
+                         {"type": "clientInfo", "locale": self._config["internalConfig"].get("locale", "en-US"),
+                          "country": "US", "timezone": "UTC"}],
             "channelData": {
                 "teamsChannelId": channel["id"], "teamsTeamId": team["id"],
                 "tenant": {"id": self.tenant_id},
