@@ -115,9 +115,9 @@ async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSu
         return StepSummary(headline=t("output.ideas.none"))
     authors = len({i.author.aad_id for i in read.ideas})  # authors of merged duplicates took part too
     lines = []
-    merged = len(read.ideas) - active
+    merged = sum(len(duplicates) for duplicates in read.groups.values())
     if merged:
-        lines.append(t("output.ideas.merged." + ("one" if merged == 1 else "other"), n=merged))
+        lines.append(t(f"output.ideas.merged.{'one' if merged == 1 else 'other'}", n=merged))
     if read.clarifications:
         answered = sum(1 for _, _, c in read.clarifications if c.answer)
         lines.append(t("output.ideas.asked", asked=len(read.clarifications), answered=answered))

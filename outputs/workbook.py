@@ -38,7 +38,6 @@ def sheet_title(text: str) -> str:
 class Sheet:
     worksheet: WriteOnlyWorksheet
     wrap: tuple[bool, ...]  # per column: long text wraps
-    rows: int = 1  # rows written, the header included
 
 
 class Book:
@@ -87,7 +86,6 @@ class Book:
             worksheet.append([self._styled(worksheet, value, alignment=_WRAP)
                               if index < len(wrap) and wrap[index] and isinstance(value, str) else cell(value)
                               for index, value in enumerate(row)])
-            sheet.rows += 1
 
     def bar_chart(self, sheet: Sheet, chart: Chart, label_column: int, value_column: int,
                   first_row: int, count: int, anchor: str, horizontal: bool = True) -> BarChart | None:
