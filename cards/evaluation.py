@@ -9,6 +9,7 @@ from typing import Any
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
+from .formatting import fixed
 from .setup import step_input
 from .texts import count, t
 from trajectory.kinds.evaluation import (
@@ -153,7 +154,7 @@ def _likert(result: LikertResult) -> list[Json]:
     labels = [t(f"evaluation.likert.{v}") for v in LIKERT_SCALE]
     chart = {"type": "Chart.HorizontalBar", "colorSet": "diverging", "displayMode": "AbsoluteWithAxis",
              "data": [{"x": label, "y": n} for label, n in zip(labels, result.counts)]}
-    average = t("evaluation.summary.average", average=f"{result.average:.1f}", answers=count(result.n, "answer"))
+    average = t("evaluation.summary.average", average=fixed(result.average, 1), answers=count(result.n, "answer"))
     # The chart is Teams-only; the counts in words are there for every client (and screen readers).
     return [chart, line(average, weight="Bolder"), _shares(list(zip(labels, result.counts)))]
 

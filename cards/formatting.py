@@ -50,6 +50,11 @@ def number(value: float, lang: str | None = None, digits: int = 1) -> str:
                           locale=_locale(lang))
 
 
+def fixed(value: float, digits: int = 1, lang: str | None = None) -> str:
+    """Always ``digits`` decimals: 4.50 / 4,50 (averages, where 4.5 and 4.50 should line up)."""
+    return format_decimal(value, format="#,##0." + "0" * digits, locale=_locale(lang))
+
+
 def listing(items: Iterable[str], lang: str | None = None) -> str:
     """“a, b and c” / “a, b en c”."""
     items = list(items)

@@ -19,6 +19,7 @@ from typing import Callable
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
+from .formatting import fixed
 from .setup import step_input
 from .texts import count, t
 from trajectory.kinds.vote import MAX_DOTS, MAX_OPTIONS, MAX_TOP_K, SCORE_MAX, SCORE_MIN, Method
@@ -163,8 +164,8 @@ def _value(method: Method, points: int, scores: int, average: Fraction | None) -
     if method is Method.SCORE:
         if average is None:
             return t("vote.results.unscored"), 0
-        shown = f"{float(average):.2f}"
-        return t("vote.results.average", average=shown, scores=count(scores, "score"), total=points), float(shown)
+        shown = round(float(average), 2)
+        return t("vote.results.average", average=fixed(shown, 2), scores=count(scores, "score"), total=points), shown
     noun = {Method.DOTS: "dot", Method.RANK: "point", Method.APPROVAL: "approval"}[method]
     return count(points, noun), points
 

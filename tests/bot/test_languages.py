@@ -211,3 +211,16 @@ async def test_a_dutch_invitation_says_when_in_dutch(tmp_path):
                                              datetime(2026, 11, 25, tzinfo=timezone.utc)), plan, agenda.EMPTY)
     assert en("meeting.invitation.when", day="Wednesday, 2 December 2026", start="10:00", end="11:30",
               zone="Europe/Brussels") in english
+
+
+def test_averages_on_cards_are_written_as_the_reader_writes_numbers():
+    from fractions import Fraction
+
+    from cards.texts import speaking
+    from cards.vote import _value
+    from trajectory.kinds.vote import Method
+
+    with speaking("nl"):
+        dutch, _ = _value(Method.SCORE, 9, 2, Fraction(9, 2))
+    english, chart = _value(Method.SCORE, 9, 2, Fraction(9, 2))
+    assert "4,50" in dutch and "4.50" in english and chart == 4.5
