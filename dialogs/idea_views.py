@@ -37,19 +37,46 @@ def _clarification_view(c: Clarification, about: Idea, viewer: Person | None) ->
     )
 
 
+class StepReads:
+    """What the idea cards of one step read, each at most once per unit of work: a click renders the
+    clicker's card and the channel's from the same rows (issue 9: one read per click)."""
+
+    def __init__(self, uow: UnitOfWork, trajectory: Trajectory, step: Step) -> None:
+        assert step.id is not None
+        self._uow, self._trajectory, self._step_id = uow, trajectory, step.id
+        self._ideas: list[Idea] | None = None
+        self._clarifications: list[Clarification] | None = None
+        self._refresh_ids: list[str] | None = None
+
+    async def ideas(self) -> list[Idea]:
+        if self._ideas is None:
+            self._ideas = await self._uow.ideas.in_step(self._step_id)
+        return self._ideas
+
+    async def clarifications(self) -> list[Clarification]:
+        if self._clarifications is None:
+            self._clarifications = await self._uow.clarifications.for_step(self._step_id)
+        return self._clarifications
+
+    async def refresh_ids(self) -> list[str]:
+        if self._refresh_ids is None:
+            self._refresh_ids = await _refresh_ids(self._uow, self._trajectory)
+        return self._refresh_ids
+
+
 async def listing(
     uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, start: int = 0, summary: bool = False,
-    ideas: list[Idea] | None = None,
+    reads: StepReads | None = None,
 ) -> IdeaListView:
     """Every active idea, numbered, with the duplicates merged into it and all their clarifications."""
     assert step.id is not None
-    if ideas is None:
-        ideas = await uow.ideas.in_step(step.id)
+    reads = reads or StepReads(uow, trajectory, step)
+    ideas = await reads.ideas()
     by_id = {i.id: i for i in ideas}
     groups = merge_groups(ideas)
     group_of = {m.id: target for target, merged in groups.items() for m in merged}
     clarifications: dict[int, list[ClarificationView]] = {}
-    for c in await uow.clarifications.for_step(step.id):
+    for c in await reads.clarifications():
         about = by_id.get(c.idea_id)
         target = group_of.get(c.idea_id, c.idea_id)
         if about is not None and target in groups:  # not shown: those of withdrawn ideas
@@ -74,9 +101,10 @@ async def _refresh_ids(uow: UnitOfWork, trajectory: Trajectory) -> list[str]:
 
 async def live_view(
     uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
-    is_error: bool = False, start: int | None = None,
+    is_error: bool = False, start: int | None = None, reads: StepReads | None = None,
 ) -> IdeasCardView:
-    in_step = await uow.ideas.in_step(step.id) if step.id is not None else []
+    reads = reads or StepReads(uow, trajectory, step)
+    in_step = await reads.ideas()
     active = [i for i in in_step if i.is_active]
     mine = None
     if viewer is not None:
@@ -93,11 +121,11 @@ async def live_view(
         max_per_person=normalise_settings(step.settings)["max_per_person"],
         is_open=step.state is StepState.OPEN,
         deadline=step.deadline,
-        refresh_user_ids=await _refresh_ids(uow, trajectory),
+        refresh_user_ids=await reads.refresh_ids(),
         mine=mine,
         notice=notice,
         notice_is_error=is_error,
-        listing=await listing(uow, trajectory, step, viewer, start or 0, ideas=in_step)
+        listing=await listing(uow, trajectory, step, viewer, start or 0, reads=reads)
         if step.state is StepState.OPEN else None,
         browsing=start is not None,
         has_summary=step.state is StepState.CLOSED,
@@ -106,24 +134,27 @@ async def live_view(
 
 async def summary_view(
     uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None = None,
-    is_error: bool = False, start: int | None = None,
+    is_error: bool = False, start: int | None = None, reads: StepReads | None = None,
 ) -> SummaryView:
+    reads = reads or StepReads(uow, trajectory, step)
     return SummaryView(
         step_id=step.id or 0, step_title=step.title, trajectory_title=trajectory.title,
-        listing=await listing(uow, trajectory, step, viewer, start or 0, summary=True),
-        refresh_user_ids=await _refresh_ids(uow, trajectory), personal=viewer is not None,
+        listing=await listing(uow, trajectory, step, viewer, start or 0, summary=True, reads=reads),
+        refresh_user_ids=await reads.refresh_ids(), personal=viewer is not None,
         notice=notice, notice_is_error=is_error,
     )
 
 
 @in_trajectory_language
-async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
-    return render_ideas_card(await live_view(uow, trajectory, step, None))
+async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step,
+                      reads: StepReads | None = None) -> dict[str, Any]:
+    return render_ideas_card(await live_view(uow, trajectory, step, None, reads=reads))
 
 
 @in_trajectory_language
-async def shared_summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
-    return render_ideas_summary(await summary_view(uow, trajectory, step, None))
+async def shared_summary(uow: UnitOfWork, trajectory: Trajectory, step: Step,
+                         reads: StepReads | None = None) -> dict[str, Any]:
+    return render_ideas_summary(await summary_view(uow, trajectory, step, None, reads=reads))
 
 
 async def load_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
@@ -134,16 +165,20 @@ async def load_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
     return trajectory, step
 
 
+async def _channel_copy(uow: UnitOfWork, trajectory: Trajectory, step: Step,
+                        reads: StepReads) -> tuple[CardRef | None, dict[str, Any] | None]:
+    """The channel's copy and where it is: the live card while the step is open, else its summary."""
+    if step.state is StepState.OPEN:
+        return step.card, await shared_card(uow, trajectory, step, reads) if step.card else None
+    ref = await uow.ideas.summary_card(step.id) if step.id is not None else None
+    return ref, await shared_summary(uow, trajectory, step, reads) if ref else None
+
+
 async def update_shared(deps: Deps, step_id: int) -> None:
-    """Bring the channel's copy up to date: the live card while the step is open, else its summary."""
+    """Bring the channel's copy up to date."""
     async with deps.uows() as uow:
         trajectory, step = await load_step(uow, step_id)
-        ref: CardRef | None
-        if step.state is StepState.OPEN:
-            ref, content = step.card, await shared_card(uow, trajectory, step) if step.card else None
-        else:
-            ref = await uow.ideas.summary_card(step_id)
-            content = await shared_summary(uow, trajectory, step) if ref else None
+        ref, content = await _channel_copy(uow, trajectory, step, StepReads(uow, trajectory, step))
     if ref is not None and content is not None:
         await deps.messenger.update_card(ref, content)
 
@@ -154,19 +189,25 @@ async def respond(
 ) -> Answer:
     """The clicking member's own view of the card they clicked; after a change, the channel's copy too.
 
-    ``summary``: None = whichever card is live (the summary once the step closed)."""
+    ``summary``: None = whichever card is live (the summary once the step closed). Both cards come
+    from one unit of work and one read of the step's ideas."""
+    ref: CardRef | None = None
+    shared: dict[str, Any] | None = None
     try:
         async with deps.uows() as uow:
             trajectory, step = await load_step(uow, step_id)
+            reads = StepReads(uow, trajectory, step)
             closed = step.state is StepState.CLOSED
             if closed and (summary is None or summary):
-                view = await summary_view(uow, trajectory, step, turn.actor, notice, is_error, start)
+                view = await summary_view(uow, trajectory, step, turn.actor, notice, is_error, start, reads)
                 personal = render_ideas_summary(view)
             else:
-                live = await live_view(uow, trajectory, step, turn.actor, notice, is_error, start)
+                live = await live_view(uow, trajectory, step, turn.actor, notice, is_error, start, reads)
                 personal = render_ideas_card(live)
+            if changed:
+                ref, shared = await _channel_copy(uow, trajectory, step, reads)
     except NotFound as refusal:
         return Answer(text=describe(refusal))
-    if changed:
-        await update_shared(deps, step_id)
+    if ref is not None and shared is not None:
+        await deps.messenger.update_card(ref, shared)
     return Answer(card=personal)

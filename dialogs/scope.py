@@ -11,7 +11,7 @@ from typing import Any
 
 from cards import verbs
 from trajectory.errors import ForeignObject, InvalidInput
-from trajectory.model import Trajectory
+from trajectory.model import ChannelRef
 from trajectory.ports import UnitOfWork
 
 from . import log_context
@@ -22,22 +22,15 @@ from .turn import Turn
 ID_KEYS = ("trajectory_id", "step_id", "idea_id", "clarification_id", verbs.MERGE_TARGET)
 
 
-async def _owner(uow: UnitOfWork, key: str, object_id: int) -> Trajectory | None:
-    if key == "trajectory_id":
-        return await uow.trajectories.get(object_id)
-    if key == "step_id":
-        return await uow.trajectories.by_step(object_id)
-    if key == "clarification_id":
-        clarification = await uow.clarifications.get(object_id)
-        return await uow.trajectories.by_step(clarification.step_id) if clarification else None
-    idea = await uow.ideas.get(object_id)
-    return await uow.trajectories.by_step(idea.step_id) if idea else None
+# What each id key names (merge targets are ideas); one statement per id, the owner's channel only.
+KINDS = {"trajectory_id": "trajectory", "step_id": "step", "idea_id": "idea", "clarification_id": "clarification",
+         verbs.MERGE_TARGET: "idea"}
 
 
-async def _belongs(uow: UnitOfWork, turn: Turn, trajectory: Trajectory) -> bool:
+async def _belongs(uow: UnitOfWork, turn: Turn, channel: ChannelRef) -> bool:
     if turn.channel is not None:
-        return trajectory.channel.channel_id == turn.channel.ref.channel_id
-    roster = await uow.channels.members(trajectory.channel.team_id)
+        return channel.channel_id == turn.channel.ref.channel_id
+    roster = await uow.channels.members(channel.team_id)
     return not roster or any(person.aad_id == turn.actor.aad_id for person in roster if turn.actor)
 
 
@@ -55,8 +48,10 @@ async def check(deps: Deps, turn: Turn, data: dict[str, Any]) -> None:
         return
     async with deps.uows() as uow:
         for key, object_id in ids:
-            trajectory = await _owner(uow, key, object_id)
-            if trajectory is not None:
-                log_context.bind(trajectory_id=trajectory.id, step_id=object_id if key == "step_id" else None)
-            if trajectory is not None and not await _belongs(uow, turn, trajectory):
+            home = await uow.trajectories.home_of(KINDS[key], object_id)
+            if home is None:
+                continue
+            trajectory_id, channel = home
+            log_context.bind(trajectory_id=trajectory_id, step_id=object_id if key == "step_id" else None)
+            if not await _belongs(uow, turn, channel):
                 raise ForeignObject()

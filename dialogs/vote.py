@@ -35,10 +35,17 @@ def _entries(data: dict[str, Any], prefix: str) -> dict[Any, object]:
     return found
 
 
+VoteReads = tuple[vote_service.VoteSnapshot, list[Person]]
+
+
+async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> VoteReads:
+    """Ballots, tally and roster: read and counted once per click for both cards it renders."""
+    return await vote_service.snapshot(uow, step), await uow.channels.members(trajectory.channel.team_id)
+
+
 async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None,
-                notice: str | None = None, is_error: bool = False) -> VoteCardView:
-    snap = await vote_service.snapshot(uow, step)
-    roster = await uow.channels.members(trajectory.channel.team_id)
+                notice: str | None = None, is_error: bool = False, reads: VoteReads | None = None) -> VoteCardView:
+    snap, roster = reads or await _read(uow, trajectory, step)
     settings = vote.normalise_settings(step.settings)
     voters = snap.voters
     members = max(len(roster), len(voters))
@@ -80,8 +87,9 @@ async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Per
 
 
 @in_trajectory_language
-async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
-    return render_vote_card(await _view(uow, trajectory, step, None))
+async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step,
+                      reads: VoteReads | None = None) -> dict[str, Any]:
+    return render_vote_card(await _view(uow, trajectory, step, None, reads=reads))
 
 
 async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -116,10 +124,11 @@ async def _respond(deps: Deps, turn: Turn, step_id: int, notice: Callable[[VoteC
         step = trajectory.step(step_id) if trajectory else None
         if trajectory is None or step is None or step.kind != vote.KIND.name:
             return Answer(text=describe(NotFound(what="step")))
-        view = await _view(uow, trajectory, step, turn.actor)
+        reads = await _read(uow, trajectory, step)
+        view = await _view(uow, trajectory, step, turn.actor, reads=reads)
         if notice is not None:
             view = replace(view, notice=notice(view), notice_is_error=is_error)
-        shared = await shared_card(uow, trajectory, step) if changed and step.card else None
+        shared = await shared_card(uow, trajectory, step, reads) if changed and step.card else None
     if shared is not None and step.card is not None:
         await deps.messenger.update_card(step.card, shared)
     return Answer(card=render_vote_card(view))

@@ -145,6 +145,23 @@ class SqlTrajectoryRepository:
         owner = sa.select(m.steps.c.trajectory_id).where(m.steps.c.id == step_id).scalar_subquery()
         return await self._load(m.trajectories.c.id == owner)
 
+    async def home_of(self, kind: str, object_id: int) -> tuple[int, ChannelRef] | None:
+        # One statement, the trajectory row only: every click's scope check asks this.
+        t, steps = m.trajectories, m.steps
+        if kind == "trajectory":
+            owner: Any = sa.literal(object_id)
+        elif kind == "step":
+            owner = sa.select(steps.c.trajectory_id).where(steps.c.id == object_id).scalar_subquery()
+        else:
+            table = {"idea": m.ideas, "clarification": m.clarifications}[kind]
+            owner = (sa.select(steps.c.trajectory_id).join(table, table.c.step_id == steps.c.id)
+                     .where(table.c.id == object_id).scalar_subquery())
+        select = sa.select(t.c.id, t.c.tenant_id, t.c.team_id, t.c.channel_id).where(t.c.id == owner)
+        row = (await self._session.execute(select)).first()
+        if row is None:
+            return None
+        return row.id, ChannelRef(tenant_id=row.tenant_id, team_id=row.team_id, channel_id=row.channel_id)
+
     async def save(self, trajectory: Trajectory, *, replace_steps: bool = False) -> None:
         """Write back; ``StaleVersion`` if the stored version is no longer the one loaded.
 
@@ -299,6 +316,10 @@ class SqlIdeaRepository:
             .order_by(m.ideas.c.created_at, m.ideas.c.id)
         )
         return [_to_idea(r) for r in await self._session.execute(select)]
+
+    async def count_active(self, step_id: int) -> int:
+        select = sa.select(sa.func.count()).where(m.ideas.c.step_id == step_id, _ACTIVE_IDEA)
+        return (await self._session.execute(select)).scalar_one()
 
     async def count_active_by_author(self, step_id: int, aad_id: str) -> int:
         select = sa.select(sa.func.count()).where(

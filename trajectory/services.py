@@ -112,7 +112,7 @@ async def add_idea(uow: UnitOfWork, step_id: int, actor: Person, text: object, n
     _, step = await _open_ideas_step(uow, step_id)
     count = await uow.ideas.count_active_by_author(step_id, actor.aad_id)
     idea = ideas.new_idea(step, actor, text, count, now)
-    ideas.require_room(len(await uow.ideas.active_for_step(step_id)))
+    ideas.require_room(await uow.ideas.count_active(step_id))  # a count: no need to load every idea
     return await uow.ideas.add(idea)
 
 
