@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from functools import wraps
 from typing import Any, Awaitable, Callable, TypeVar
 
-from cards.texts import EN, speaking, translate
+from cards.texts import CATALOGS, EN, speaking, translate
 from trajectory.model import Trajectory
 from trajectory.templates import Translator
 
@@ -33,6 +33,19 @@ def in_trajectory_language(render: Callable[..., Awaitable[R]]) -> Callable[...,
             return await render(uow, trajectory, *args, **kwargs)
 
     return rendered
+
+
+def _is_template_text(key: str) -> bool:
+    return key.startswith("template.") or (key.startswith("kind.") and ".default_" in key)
+
+
+def retranslated(text: str, old: str, new: str) -> str:
+    """A template's text, untouched since it was filled in in ``old``, in ``new``; anything a
+    facilitator typed stays as it is."""
+    for key in EN:
+        if _is_template_text(key) and (CATALOGS[old].get(key) or EN[key]) == text:
+            return CATALOGS[new].get(key) or EN[key]
+    return text
 
 
 def catalog_translator(lang: str) -> Translator:

@@ -18,7 +18,7 @@ from trajectory.setup import StepDraft, template_drafts
 from trajectory.templates import TEMPLATES
 
 from .context import Deps
-from .language import catalog_translator, shared_by
+from .language import catalog_translator, retranslated, shared_by
 from .refusals import describe
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
@@ -100,10 +100,29 @@ def read_form(data: dict[str, Any], trajectory: Trajectory, tz: ZoneInfo) -> ser
                               co_facilitator_ids=ids, settings=settings)
 
 
+def _retranslated(form: services.SetupForm, old: str, new: str) -> services.SetupForm:
+    """The language changed: the template's texts nobody edited follow it."""
+    def again(text: object) -> object:
+        return retranslated(text, old, new) if isinstance(text, str) else text
+
+    def settings(draft: StepDraft) -> dict[str, Any]:
+        questions = draft.settings.get("questions")
+        if not isinstance(questions, list):
+            return draft.settings
+        return {**draft.settings, "questions": [{**q, "text": again(q.get("text"))} if isinstance(q, dict) else q
+                                                for q in questions]}
+
+    steps = [StepDraft(d.kind, str(again(d.title)), str(again(d.prompt)), settings(d), d.deadline) for d in form.steps]
+    return services.SetupForm(form.title, again(form.question), steps, form.co_facilitator_ids, form.settings)
+
+
 def _edited(form: services.SetupForm, verb: str, data: dict[str, Any], language: str) -> services.SetupForm:
     """The form after the clicked edit; new texts (a step's defaults, a template) in ``language``."""
+    chosen_language = str(form.settings.get("language") or language)
+    if chosen_language != language and chosen_language in LANGUAGES:
+        form = _retranslated(form, language, chosen_language)
     steps = list(form.steps)
-    text = catalog_translator(str(form.settings.get("language") or language))
+    text = catalog_translator(chosen_language)
     if verb == verbs.SETUP_ADD_STEP:
         chosen = data.get("new_step_kind")
         kind = STEP_KINDS[chosen] if isinstance(chosen, str) and chosen in STEP_KINDS else STEP_KINDS["ideas"]

@@ -224,3 +224,17 @@ def test_averages_on_cards_are_written_as_the_reader_writes_numbers():
         dutch, _ = _value(Method.SCORE, 9, 2, Fraction(9, 2))
     english, chart = _value(Method.SCORE, 9, 2, Fraction(9, 2))
     assert "4,50" in dutch and "4.50" in english and chart == 4.5
+
+
+async def test_switching_language_translates_the_template_texts_nobody_edited(harness: Harness):
+    card = only_card(await say(harness, ALICE, "new Offsite"))
+    form = {n["id"]: n["value"] for n in nodes(card) if n.get("type", "").startswith("Input.") and "value" in n}
+    ids = find_actions(card, verbs.SETUP_SAVE)[0]["data"]
+    await click(harness, ALICE, verbs.SETUP_SAVE, {**ids, **form, "step_1_title": "Our own meeting", "language": "nl"})
+    trajectory = await active(harness)
+    assert trajectory.question == nl("template.reference.question")
+    assert [s.title for s in trajectory.steps][:3] == [nl("template.reference.step1.title"), "Our own meeting",
+                                                      nl("template.reference.step3.title")]
+    assert trajectory.steps[0].prompt == nl("template.reference.step1.prompt")
+    texts = [q["text"] for q in trajectory.steps[4].settings["questions"]]
+    assert nl("template.evaluation.keep") in texts and en("template.evaluation.keep") not in texts
