@@ -13,7 +13,7 @@ from trajectory.kinds import kind_of
 from trajectory.model import Person, StepState, Trajectory
 
 from .context import Deps
-from .language import catalog_translator, shared_by
+from .language import catalog_translator, retranslated, shared_by
 from .refusals import describe
 from .setup import setup_view, zone
 from .steps import STEP_DIALOGS, apply_events
@@ -90,7 +90,8 @@ async def _language(deps: Deps, turn: Turn, choice: str) -> Answer:
     async with deps.uows() as uow:
         if not await uow.claim_activity(turn.activity_id):
             return Answer()
-        trajectory = await services.set_language(uow, turn.channel.ref.channel_id, turn.actor, wanted)
+        trajectory = await services.set_language(uow, turn.channel.ref.channel_id, turn.actor, wanted,
+                                                 lambda text, old: retranslated(text, old, wanted))
         await uow.commit()
     with shared_by(trajectory):
         return Answer(text=t("language.chosen", title=trajectory.title))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from . import deadlines, engine
 from .errors import NoActiveTrajectory, NotFacilitator, NotFound, StaleVersion, TrajectoryExists
 from .events import Event
 from .kinds import ideas
 from .kinds.ideas import Idea
-from .model import ChannelRef, Person, Step, Trajectory
+from .model import ChannelRef, Person, Step, Trajectory, TrajectoryState
 from .ports import UnitOfWork
 from .setup import StepDraft, edit_draft, new_trajectory, normalise_trajectory_settings
 from .templates import Translator, english
@@ -50,11 +50,24 @@ async def create_trajectory(
     return await uow.trajectories.add(new_trajectory(channel, actor, title, now, settings=settings, text=text))
 
 
-async def set_language(uow: UnitOfWork, channel_id: str, actor: Person, language: object) -> Trajectory:
-    """A facilitator chooses what the trajectory's shared cards, invitations and files are written in."""
+async def set_language(uow: UnitOfWork, channel_id: str, actor: Person, language: object,
+                       retranslate: Callable[[str, str], str] | None = None) -> Trajectory:
+    """A facilitator chooses what the trajectory's shared cards, invitations and files are written in.
+    While it is a draft, ``retranslate(text, old language)`` brings the template's texts along."""
     trajectory = await active_trajectory(uow, channel_id)
     require_facilitator(trajectory, actor)
+    old = trajectory.language
     trajectory.settings = normalise_trajectory_settings({**trajectory.settings, "language": language})
+    if retranslate is not None and trajectory.state is TrajectoryState.DRAFT:
+        def again(text: str) -> str:
+            return retranslate(text, old)
+
+        trajectory.question = again(trajectory.question)
+        for step in trajectory.steps:
+            step.title, step.prompt = again(step.title), again(step.prompt)
+            questions = step.settings.get("questions")
+            if isinstance(questions, list):
+                step.settings = {**step.settings, "questions": [{**q, "text": again(q["text"])} for q in questions]}
     await uow.trajectories.save(trajectory)
     return trajectory
 

@@ -180,7 +180,10 @@ async def test_the_language_command(harness: Harness):
     assert only_text(await say(harness, BOB, "taal nl", NL)) == nl("error.not_facilitator", names="Alice Admin")
     assert en("language.usage", choices="en, nl") == only_text(await say(harness, ALICE, "language"))
     assert only_text(await say(harness, ALICE, "taal nl")) == nl("language.chosen", title="Offsite")
-    assert (await active(harness)).language == "nl"
+    trajectory = await active(harness)
+    assert trajectory.language == "nl"  # and, a draft, its template's texts came along
+    assert (trajectory.question, trajectory.steps[0].title) == (nl("template.reference.question"),
+                                                                nl("template.reference.step1.title"))
     assert only_text(await say(harness, ALICE, "language en", NL)) == en("language.chosen", title="Offsite")
     assert (await active(harness)).language == "en"
 
