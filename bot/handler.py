@@ -20,6 +20,7 @@ from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
 from .activity import turn_of
+from .card_json import CardJson
 from .messenger import card_activity, paced_turn_messenger
 
 MAX_TEXT_LENGTH = 4000
@@ -103,11 +104,11 @@ class BlendBot(TeamsActivityHandler):
 def invoke_response(answer: Answer) -> InvokeResponse:
     """Answer an adaptiveCard/action invoke: a card replaces the clicked one, a text is shown as a
     message. The body is a plain dict (AdaptiveCardInvokeResponse can't carry a text value);
-    BlendAdapter sends it as is."""
+    BlendAdapter sends it as is. CardJson: the SDK's send_activity shares it instead of deep-copying it."""
     if answer.card is not None:
-        body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": answer.card}
+        body = CardJson({"statusCode": 200, "type": ADAPTIVE_CARD, "value": answer.card})
     else:
-        body = {"statusCode": 200, "type": MESSAGE_TYPE, "value": answer.text or ""}
+        body = CardJson({"statusCode": 200, "type": MESSAGE_TYPE, "value": answer.text or ""})
     return InvokeResponse(status=200, body=body)
 
 

@@ -14,6 +14,7 @@ from cards.base import ADAPTIVE_CARD
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
+from .card_json import CardJson
 from .sending import TENANT_REQUESTS_PER_SECOND, PacedMessenger, RetryPolicy, Sender, Window
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ TURN_THREAD_WINDOWS = (Window(TENANT_REQUESTS_PER_SECOND, 1),)
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
-    return MessageFactory.attachment(Attachment(content_type=ADAPTIVE_CARD, content=card))
+    # CardJson: botbuilder shares the card instead of deep-copying and msrest-serialising it.
+    return MessageFactory.attachment(Attachment(content_type=ADAPTIVE_CARD, content=CardJson(card)))
 
 
 class TurnMessenger:

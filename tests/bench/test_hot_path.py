@@ -105,3 +105,22 @@ async def test_connector_clients_are_built_once_per_service_url_and_audience():
     assert sum(f.created for f in inner.factories) == 2
     assert await auth.create_user_token_client(None) is await auth.create_user_token_client(None)
     assert inner.token_clients == 1
+
+
+def test_a_card_json_is_shared_by_deep_copies_and_serialised_as_the_plain_card():
+    import copy
+
+    from botbuilder.core import MessageFactory, serializer_helper
+    from botbuilder.schema import Attachment
+
+    from bot.card_json import CardJson
+    from bot.messenger import card_activity
+
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "caf\u00e9", "n": 1}]}
+    sent = card_activity(card)
+    assert copy.deepcopy(sent).attachments[0].content is sent.attachments[0].content
+    plain = MessageFactory.attachment(Attachment(content_type=sent.attachments[0].content_type,
+                                                 content=copy.deepcopy(card)))
+    assert serializer_helper(sent) == serializer_helper(plain)
+    assert serializer_helper(sent)["attachments"][0]["content"] == card
+    assert isinstance(CardJson(card), dict)
