@@ -26,7 +26,7 @@ class Settings:
     # How often the background runner looks for due deadlines and reminders (seconds).
     job_interval_seconds: float = 5.0
     # Connector requests per second for proactive sends (reminders, deadline posts); Teams allows ~50.
-    send_rate_per_second: int = 40
+    send_rate_per_second: int = 48
     # Extra keys botbuilder's ConfigurationBotFrameworkAuthentication understands
     # (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for tests with a local key server).
     bot_auth_overrides: dict[str, str] = field(default_factory=dict)
@@ -90,7 +90,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         port=int(env.get("PORT", "3978") or 3978),
         bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},
         job_interval_seconds=_number("BLEND_JOB_INTERVAL_SECONDS", env.get("BLEND_JOB_INTERVAL_SECONDS", ""), 5.0, float),
-        send_rate_per_second=_number("BLEND_SEND_RATE_PER_SECOND", env.get("BLEND_SEND_RATE_PER_SECOND", ""), 40, int),
+        send_rate_per_second=_number("BLEND_SEND_RATE_PER_SECOND", env.get("BLEND_SEND_RATE_PER_SECOND", ""), 48, int),
         graph_auth=env.get("GRAPH_AUTH", "").strip().lower(),
         graph_tenant_id=env.get("GRAPH_TENANT_ID", "").strip(),
         graph_client_id=env.get("GRAPH_CLIENT_ID", "").strip(),

@@ -9,6 +9,8 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 
+from settings import Settings
+
 from .load import KIND_LABELS, KINDS, Level
 
 CARD_KINDS = ("idea", "vote")
@@ -103,7 +105,8 @@ def targets(results: dict, figures: dict | None) -> list[str]:
         rows.append((f"tally + results card, {worst.ballots:,} ballots (worst case)", f"{worst.total_s:.3f} s",
                      worst.total_s < 1 if worst.ballots >= 100_000 else None))
         for fan in figures["fanouts"]:
-            setting = f"BLEND_SEND_RATE_PER_SECOND={fan.rate_per_second}" + (" (default)" if fan.rate_per_second == 40 else "")
+            default = fan.rate_per_second == Settings.send_rate_per_second
+            setting = f"BLEND_SEND_RATE_PER_SECOND={fan.rate_per_second}" + (" (default)" if default else "")
             rows.append((f"reminder fan-out to {fan.members:,} with {setting} ≤ 1.1× minimum",
                          f"{fan.ratio:.2f}× ({fan.throttled} × 429)", fan.ratio <= 1.1 and fan.failed == 0))
     rows.append(("step files and report for 10,000 ideas < 5 s", "not built yet (issue 5)", None))

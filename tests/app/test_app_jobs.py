@@ -70,7 +70,7 @@ def test_job_settings_come_from_the_environment():
     settings = load_settings(env={"BLEND_JOB_INTERVAL_SECONDS": "0.5", "BLEND_SEND_RATE_PER_SECOND": "20"})
     assert (settings.job_interval_seconds, settings.send_rate_per_second) == (0.5, 20)
     defaults = load_settings(env={})
-    assert (defaults.job_interval_seconds, defaults.send_rate_per_second) == (5.0, 40)
+    assert (defaults.job_interval_seconds, defaults.send_rate_per_second) == (5.0, 48)
     for bad in ("0", "-1", "soon"):
         try:
             load_settings(env={"BLEND_JOB_INTERVAL_SECONDS": bad})
