@@ -18,6 +18,7 @@ COPY cards ./cards
 COPY bot ./bot
 COPY storage ./storage
 COPY graph ./graph
+COPY outputs ./outputs
 
 # constraints.txt pins every dependency to the versions CI tested.
 RUN pip install -c constraints.txt . \
