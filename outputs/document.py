@@ -7,6 +7,7 @@ are dropped first."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from io import BytesIO
 from typing import Iterable
 
@@ -81,7 +82,7 @@ def facts(doc: Document, rows: Iterable[tuple[str, str | tuple[str, str | None]]
     """A two-column table of label → value; a value (text, url) becomes a link when url is given."""
     rows = list(rows)
     table = doc.add_table(rows=0, cols=2)
-    table.style = "Light List Accent 1" if "Light List Accent 1" in [s.name for s in doc.styles] else "Table Grid"
+    table.style = "Light List Accent 1"  # in python-docx's default template
     for label, value in rows:
         cells = table.add_row().cells
         cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
@@ -121,12 +122,16 @@ def _number(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e6 else f"{value:.3g}"
 
 
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
 def chart_png(chart: Chart, value_text=_number) -> bytes:
     """A horizontal bar chart, one bar per label (the first MAX_BARS), big enough to stay legible when
     the picture is scaled to a page's width. ``value_text`` formats the numbers (the report's locale)."""
     pairs = list(zip(chart.labels, chart.values))[:MAX_BARS]
-    title_font = ImageFont.load_default(size=30)
-    font = ImageFont.load_default(size=24)
+    title_font, font = _font(30), _font(24)
     height = _PAD * 3 + 40 + max(len(pairs), 1) * _ROW
     image = Image.new("RGB", (_WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
@@ -143,7 +148,7 @@ def chart_png(chart: Chart, value_text=_number) -> bytes:
         draw.rectangle((bar_left, y + 6, bar_left + max(length, 2), y + _ROW - 8), fill=(0x46, 0x4E, 0xB8))
         draw.text((bar_left + length + 10, y + 8), value_text(value), fill="black", font=font)
     buffer = BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
