@@ -165,12 +165,15 @@ async def run_job(job: Job, *, uows: Uows, files: FileStore, trajectory: Traject
             card = render_report_ready_card(FilesView(trajectory.title, None, links))
 
     async def announce(messenger: Messenger) -> None:
-        if step is not None and step.card is not None:
-            await messenger.reply_card(step.card, card)
-        else:
+        if step is None:
             await messenger.post_card(channel, card)
+        elif step.card is not None:
+            await messenger.reply_card(step.card, card)
 
-    await post(announce)
+    # A step file's card belongs in its step's thread; a step without a card (never posted) gets no new
+    # post for it: one top-level post per file would crowd the channel. The report's card is a post.
+    if step is None or step.card is not None:
+        await post(announce)
     return None
 
 
