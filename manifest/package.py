@@ -1,8 +1,8 @@
 """Build Blend's Teams app package: ``python -m manifest.package --out build/blend-teams-app.zip``.
 
 Fills manifest.template.json from the environment (and .env, which the environment overrides,
-as for the bot itself) and zips manifest.json, color.png and outline.png at the zip root, the
-layout Teams expects. See docs/deployment.md for the keys.
+as for the bot itself) and zips manifest.json, color.png, outline.png and the translations
+(nl.json) at the zip root, the layout Teams expects. See docs/deployment.md for the keys.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any, Mapping, Sequence
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "manifest.template.json"
 ICONS = ("color.png", "outline.png")
+# Translations of the manifest's texts (names, descriptions, the command menu), beside manifest.json.
+LANGUAGE_FILES = ("nl.json",)
 DEFAULT_OUT = Path("build/blend-teams-app.zip")
 DEFAULT_DEVELOPER_NAME = "Blend"
 
@@ -111,7 +113,7 @@ def build_package(out: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """Write the app package zip to ``out``; returns the manifest it contains."""
     manifest = render_manifest(env)
     files = {"manifest.json": (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")}
-    files.update({name: (HERE / name).read_bytes() for name in ICONS})
+    files.update({name: (HERE / name).read_bytes() for name in (*ICONS, *LANGUAGE_FILES)})
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
         for name, data in files.items():

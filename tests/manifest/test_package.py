@@ -11,7 +11,7 @@ import pytest
 
 from dialogs.commands import COMMANDS
 from manifest import icons
-from manifest.package import ICONS, TEMPLATE, ConfigError, build_package, render_manifest
+from manifest.package import ICONS, LANGUAGE_FILES, TEMPLATE, ConfigError, build_package, render_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 # From the pinned devDependency @microsoft/app-manifest (package.json; `npm ci` installs it).
@@ -122,11 +122,31 @@ def test_command_lists_offer_only_commands_the_bot_answers(manifest):
     assert titles == set(COMMANDS), "a command the bot answers is missing from the manifest's menu"
 
 
-def test_package_zip_holds_exactly_the_three_files(tmp_path):
+def test_the_dutch_manifest_offers_the_same_commands_in_dutch_words(schema, manifest):
+    """nl.json against the official localization schema; each menu entry is the Dutch word of the
+    command at that place in manifest.json (Teams posts the title, Blend understands it)."""
+    from cards.texts import CATALOGS
+    from dialogs.commands import parse
+
+    localization_schema = json.loads((SCHEMA.parent / "MicrosoftTeams.Localization.schema.json").read_text())
+    (info,) = manifest["localizationInfo"]["additionalLanguages"]
+    dutch = json.loads((TEMPLATE.parent / info["file"]).read_text(encoding="utf-8"))
+    errors = [f"{e.json_path}: {e.message}" for e in jsonschema.Draft4Validator(localization_schema).iter_errors(dutch)]
+    assert not errors, errors
+    for i, command_list in enumerate(manifest["bots"][0]["commandLists"]):
+        for j, command in enumerate(command_list["commands"]):
+            title = dutch[f"bots[0].commandLists[{i}].commands[{j}].title"]
+            assert title == CATALOGS["nl"][f"command.{command['title']}"] and parse(title).name == command["title"]
+            assert 0 < len(dutch[f"bots[0].commandLists[{i}].commands[{j}].description"]) <= 128
+
+
+def test_package_zip_holds_exactly_the_manifest_icons_and_translations(tmp_path):
     out = tmp_path / "nested" / "blend.zip"
     manifest = build_package(out, ENV)
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == sorted(["manifest.json", *ICONS])
+        assert sorted(zf.namelist()) == sorted(["manifest.json", *ICONS, *LANGUAGE_FILES])
+        for name in LANGUAGE_FILES:
+            assert zf.read(name) == (TEMPLATE.parent / name).read_bytes()
         assert json.loads(zf.read("manifest.json")) == manifest
         for name in ICONS:
             assert zf.read(name) == (TEMPLATE.parent / name).read_bytes()
