@@ -25,7 +25,7 @@ from outputs.safety import folder_name
 from trajectory.events import Event
 from trajectory.files import FileStore, FilingError, FilingFailure, OutputFile
 from trajectory.filing import FiledOutput, filing_jobs, folder_title
-from trajectory.jobs import Job, JobKind
+from trajectory.jobs import Job, JobKind, JobState
 from trajectory.model import Mode, Step, StepState, Trajectory
 from trajectory.ports import ChannelInfo, UnitOfWork
 
@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 # Worth another attempt later; the others need a person (consent, a deleted channel, a refused file).
 RETRYABLE = frozenset({FilingFailure.THROTTLED, FilingFailure.TIMEOUT, FilingFailure.UNKNOWN})
+
+
+
+class StepFilesPending(Exception):
+    """The report waits: a step's own filing job is still to run (perhaps on another instance, or
+    waiting to retry). Filing that step here too could put a second copy next to it."""
+
 
 Uows = Callable[[], UnitOfWork]
 Post = Callable[[Callable[[Messenger], Awaitable[None]]], Awaitable[None]]
@@ -120,11 +127,18 @@ async def gather_report(uow: UnitOfWork, trajectory: Trajectory, filed: dict[int
 
 
 async def file_report(uows: Uows, files: FileStore, channel: ChannelInfo, trajectory: Trajectory,
-                      now: datetime) -> FiledOutput:
-    """File any step file still missing (its job may not have run yet), then the report linking them."""
+                      now: datetime, wait_for_steps: bool = False) -> FiledOutput:
+    """File any step file still missing, then the report linking them. With ``wait_for_steps`` a step
+    whose own job is pending or running raises StepFilesPending instead (the report runs again later)."""
     assert trajectory.id is not None
     async with uows() as uow:
         filed: dict[int | None, FiledOutput] = {f.step_id: f for f in await uow.filed.for_trajectory(trajectory.id)}
+        if wait_for_steps:
+            for step in trajectory.steps:
+                if fileable(step) and step.id not in filed and any(
+                        j.kind is JobKind.FILE_STEP and j.state in (JobState.PENDING, JobState.RUNNING)
+                        for j in await uow.jobs.for_step(step.id)):
+                    raise StepFilesPending(step.id)
     for step in trajectory.steps:
         if fileable(step) and step.id not in filed:
             filed[step.id] = await file_step(uows, files, channel, trajectory, step, now)
@@ -141,7 +155,8 @@ async def file_report(uows: Uows, files: FileStore, channel: ChannelInfo, trajec
 async def run_job(job: Job, *, uows: Uows, files: FileStore, trajectory: Trajectory, channel: ChannelInfo,
                   post: Post, now: datetime, may_retry: bool) -> str | None:
     """File what ``job`` asks for and post the card linking it. Returns the error to keep on the job
-    when the facilitators were told instead; raises FilingError when it is worth another attempt."""
+    when the facilitators were told instead; raises FilingError when it is worth another attempt, and
+    StepFilesPending when the report should wait for a step's own job (on its last attempt it doesn't)."""
     step = trajectory.step(job.step_id) if job.kind is JobKind.FILE_STEP else None
     if job.kind is JobKind.FILE_STEP and (step is None or not fileable(step)):
         log.info("job %s: step %s has nothing to file", job.id, job.step_id)
@@ -150,7 +165,7 @@ async def run_job(job: Job, *, uows: Uows, files: FileStore, trajectory: Traject
         if step is not None:
             record = await file_step(uows, files, channel, trajectory, step, now)
         else:
-            record = await file_report(uows, files, channel, trajectory, now)
+            record = await file_report(uows, files, channel, trajectory, now, wait_for_steps=may_retry)
     except FilingError as error:
         log.warning("job %s: filing failed: %s %s", job.id, error.failure, error.detail)
         if may_retry and error.failure in RETRYABLE:

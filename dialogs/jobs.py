@@ -225,9 +225,17 @@ class JobRunner:
             async def post(work: Callable[[Messenger], Awaitable[None]]) -> None:
                 await self.channels.run(channel, roster, work)
 
-            error = await filing.run_job(job, uows=self.uows, files=self.files, trajectory=trajectory,
-                                         channel=channel, post=post, now=self.clock(),
-                                         may_retry=job.attempts < self.max_attempts)
+            try:
+                error = await filing.run_job(job, uows=self.uows, files=self.files, trajectory=trajectory,
+                                             channel=channel, post=post, now=self.clock(),
+                                             may_retry=job.attempts < self.max_attempts)
+            except filing.StepFilesPending as pending:  # not a failure: run again once that step is filed
+                log.info("job %s: the report waits for step %s's file", job.id, pending.args[0])
+                async with self.uows() as uow:
+                    await uow.jobs.release(job, self.worker, "waiting for the step files",
+                                           self.clock() + timedelta(seconds=10), False)
+                    await uow.commit()
+                return
         async with self.uows() as uow:
             await uow.jobs.finish(job, self.worker, self.clock(), error)
             await uow.commit()

@@ -247,3 +247,27 @@ async def test_files_are_written_in_the_trajectory_s_language(h: Harness):
     assert "De vraag" in docx_text(h.files.files[FOLDER]["Verslag Offsite.docx"])
     ready = [c for c in h.messenger.posts.values() if any("Het verslag is klaar" in x for x in card_texts(c))]
     assert len(ready) == 1
+
+
+async def test_the_report_waits_for_a_step_file_whose_own_job_is_still_to_run(h: Harness):
+    trajectory = await started(h)
+    await h.say(ALICE, "next")
+    (talk_job,) = [j for j in await jobs_of(h, trajectory.steps[0].id) if j.kind is JobKind.FILE_STEP]
+    async with h.uow() as uow:  # its job waits for a retry (or another instance holds it)
+        await uow.session.execute(sa.text("UPDATE jobs SET claimed_until = :later WHERE id = :id"),
+                                  {"later": h.clock() + timedelta(hours=1), "id": talk_job.id})
+        await uow.commit()
+    await h.say(ALICE, "close")
+    run = runner(h)
+    assert await run.run_until_idle() == 2  # the workshop's file; the report waits
+    assert list(h.files.files[FOLDER]) == ["02 Build.docx"]
+    (report_job,) = [j for j in await jobs_of(h, trajectory.steps[1].id) if j.kind is JobKind.FILE_REPORT]
+    assert (report_job.state, report_job.last_error) == (JobState.PENDING, "waiting for the step files")
+    async with h.uow() as uow:
+        await uow.session.execute(sa.text("UPDATE jobs SET claimed_until = NULL WHERE id = :id"), {"id": talk_job.id})
+        await uow.commit()
+    h.clock.advance(minutes=1)
+    assert await run.run_until_idle() == 2
+    assert sorted(h.files.files[FOLDER]) == ["01 Talk.docx", "02 Build.docx", "Report Offsite.docx"]
+    assert len(links_in(h.files.files[FOLDER]["Report Offsite.docx"])) == 2
+    assert len(h.files.calls) == 3  # nothing filed twice
