@@ -66,6 +66,14 @@ class IdeaListView:
     can_ask: bool = True  # the step takes clarifications (open, or closed with a summary)
     can_merge: bool = False  # the viewer facilitates and merging is still allowed
     page_data: dict = field(default_factory=dict)  # extra data for the paging buttons (e.g. the summary's)
+    # A window read from the database: ``ideas`` are those from index ``offset`` of ``total``.
+    # (None: ``ideas`` is the whole list.)
+    offset: int = 0
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.ideas) + self.offset if self.total is None else self.total
 
 
 def size(node: object) -> int:
@@ -193,7 +201,7 @@ def _paging(view: IdeaListView, first: int, last: int, remaining: int) -> list[J
     if first > 0:
         buttons.append(execute(t("clarify.first"), verbs.IDEAS_REFRESH, {**data, "start": 0}, inputs="none"))
     if first > 0 or remaining:
-        blocks.insert(0, line(t("clarify.page", first=first + 1, last=last, total=len(view.ideas)), isSubtle=True,
+        blocks.insert(0, line(t("clarify.page", first=first + 1, last=last, total=view.count), isSubtle=True,
                               size="Small"))
     if buttons:
         blocks.append({"type": "ActionSet", "actions": buttons})
@@ -209,18 +217,18 @@ def render_idea_list(view: IdeaListView, budget: int, *, title: str | None = Non
     blocks: list[Json] = []
     if title:
         blocks.append(line(title, weight="Bolder", separator=True, spacing="Large"))
-    start = max(0, min(view.start, max(len(view.ideas) - 1, 0)))
+    start = max(0, min(view.start, max(view.count - 1, 0)))
     reserve = 1200  # the paging line and buttons
     used = size(blocks) + reserve
     shown = 0
-    for idea in view.ideas[start:start + PAGE_MAX_IDEAS]:
+    for idea in view.ideas[start - view.offset:start - view.offset + PAGE_MAX_IDEAS]:
         entry = _fitting_entry(view, idea, budget - used, first=shown == 0, must=must_show_one)
         if entry is None:
             break
         used += size(entry) + 2  # ", " between elements
         blocks.append(entry)
         shown += 1
-    blocks.extend(_paging(view, start, start + shown, len(view.ideas) - start - shown))
+    blocks.extend(_paging(view, start, start + shown, view.count - start - shown))
     return blocks
 
 

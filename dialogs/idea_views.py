@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cards.ideas import IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
-from cards.idea_list import ClarificationView, IdeaListView, ListedIdea, MergedView
+from cards.idea_list import PAGE_MAX_IDEAS, ClarificationView, IdeaListView, ListedIdea, MergedView
 from trajectory.errors import NotFound
 from trajectory.kinds.clarifications import Clarification, takes_clarifications
 from trajectory.kinds.ideas import Idea, can_merge, merge_groups, normalise_settings
@@ -47,6 +47,9 @@ class StepReads:
         self._ideas: list[Idea] | None = None
         self._clarifications: list[Clarification] | None = None
         self._refresh_ids: list[str] | None = None
+        self._counts: tuple[int, int] | None = None
+        self._pages: dict[int, list[Idea]] = {}
+        self._about: dict[tuple[int, ...], list[Clarification]] = {}
 
     async def ideas(self) -> list[Idea]:
         if self._ideas is None:
@@ -63,6 +66,24 @@ class StepReads:
             self._refresh_ids = await _refresh_ids(self._uow, self._trajectory)
         return self._refresh_ids
 
+    # The live card reads a page (the card holds at most PAGE_MAX_IDEAS), not every idea.
+    async def counts(self) -> tuple[int, int]:
+        """Active ideas, and the people who wrote the step's ideas."""
+        if self._counts is None:
+            self._counts = await self._uow.ideas.card_counts(self._step_id)
+        return self._counts
+
+    async def page(self, start: int) -> list[Idea]:
+        if start not in self._pages:
+            self._pages[start] = await self._uow.ideas.card_page(self._step_id, start, PAGE_MAX_IDEAS)
+        return self._pages[start]
+
+    async def clarifications_on(self, ideas: list[Idea]) -> list[Clarification]:
+        ids = tuple(i.id for i in ideas if i.id is not None)
+        if ids not in self._about:
+            self._about[ids] = await self._uow.clarifications.for_ideas(list(ids))
+        return self._about[ids]
+
 
 async def listing(
     uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, start: int = 0, summary: bool = False,
@@ -71,18 +92,34 @@ async def listing(
     """Every active idea, numbered, with the duplicates merged into it and all their clarifications."""
     assert step.id is not None
     reads = reads or StepReads(uow, trajectory, step)
-    ideas = await reads.ideas()
+    return _listed(trajectory, step, viewer, await reads.ideas(), await reads.clarifications(), start, summary)
+
+
+async def page_listing(trajectory: Trajectory, step: Step, viewer: Person | None, start: int,
+                       reads: StepReads) -> IdeaListView:
+    """The active ideas a card can show from ``start`` on (one page), as ``listing`` numbers them."""
+    total = (await reads.counts())[0]
+    first = max(0, min(start, max(total - 1, 0)))  # where render_idea_list starts the page
+    ideas = await reads.page(first)
+    return _listed(trajectory, step, viewer, ideas, await reads.clarifications_on(ideas), start, False,
+                   offset=first, total=total)
+
+
+def _listed(trajectory: Trajectory, step: Step, viewer: Person | None, ideas: list[Idea],
+            about: list[Clarification], start: int, summary: bool, offset: int = 0,
+            total: int | None = None) -> IdeaListView:
+    assert step.id is not None
     by_id = {i.id: i for i in ideas}
     groups = merge_groups(ideas)
     group_of = {m.id: target for target, merged in groups.items() for m in merged}
     clarifications: dict[int, list[ClarificationView]] = {}
-    for c in await reads.clarifications():
-        about = by_id.get(c.idea_id)
+    for c in about:
+        about_idea = by_id.get(c.idea_id)
         target = group_of.get(c.idea_id, c.idea_id)
-        if about is not None and target in groups:  # not shown: those of withdrawn ideas
-            clarifications.setdefault(target, []).append(_clarification_view(c, about, viewer))
+        if about_idea is not None and target in groups:  # not shown: those of withdrawn ideas
+            clarifications.setdefault(target, []).append(_clarification_view(c, about_idea, viewer))
     listed = []
-    for number, idea in enumerate((i for i in ideas if i.merged_into is None), start=1):
+    for number, idea in enumerate((i for i in ideas if i.merged_into is None), start=offset + 1):
         assert idea.id is not None
         listed.append(ListedIdea(
             id=idea.id, version=idea.version, number=number, text=idea.text, author_name=idea.author.name,
@@ -92,7 +129,8 @@ async def listing(
         ))
     merging = viewer is not None and trajectory.is_facilitator(viewer.aad_id) and can_merge(trajectory, step)
     return IdeaListView(step_id=step.id, ideas=listed, start=start, can_ask=takes_clarifications(step),
-                        can_merge=merging, page_data={"summary": True} if summary else {})
+                        can_merge=merging, page_data={"summary": True} if summary else {}, offset=offset,
+                        total=total)
 
 
 async def _refresh_ids(uow: UnitOfWork, trajectory: Trajectory) -> list[str]:
@@ -104,20 +142,20 @@ async def live_view(
     is_error: bool = False, start: int | None = None, reads: StepReads | None = None,
 ) -> IdeasCardView:
     reads = reads or StepReads(uow, trajectory, step)
-    in_step = await reads.ideas()
-    active = [i for i in in_step if i.is_active]
+    assert step.id is not None
+    idea_count, contributor_count = await reads.counts()  # authors of merged duplicates took part too
     mine = None
     if viewer is not None:
-        mine = [IdeaView(i.id or 0, i.text, i.version) for i in active if i.author.aad_id == viewer.aad_id]
+        mine = [IdeaView(i.id or 0, i.text, i.version)
+                for i in await uow.ideas.active_by_author(step.id, viewer.aad_id)]
     return IdeasCardView(
         step_id=step.id or 0,
         trajectory_title=trajectory.title,
         question=trajectory.question,
         step_title=step.title,
         prompt=step.prompt,
-        idea_count=len(active),
-        # Authors of merged duplicates took part too.
-        contributor_count=len({i.author.aad_id for i in in_step}),
+        idea_count=idea_count,
+        contributor_count=contributor_count,
         max_per_person=normalise_settings(step.settings)["max_per_person"],
         is_open=step.state is StepState.OPEN,
         deadline=step.deadline,
@@ -125,7 +163,7 @@ async def live_view(
         mine=mine,
         notice=notice,
         notice_is_error=is_error,
-        listing=await listing(uow, trajectory, step, viewer, start or 0, reads=reads)
+        listing=await page_listing(trajectory, step, viewer, start or 0, reads)
         if step.state is StepState.OPEN else None,
         browsing=start is not None,
         has_summary=step.state is StepState.CLOSED,

@@ -112,8 +112,9 @@ def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> di
 
 
 async def contributors(uow: UnitOfWork, step: Step) -> set[str]:
-    # Merged duplicates count: their authors took part.
-    return {i.author.aad_id for i in await uow.ideas.in_step(step.id)} if step.id is not None else set()
+    # Merged duplicates count: their authors took part. (One row per author, not per idea: status
+    # and reminders ask this.)
+    return await uow.ideas.author_ids(step.id) if step.id is not None else set()
 
 
 VERBS = {

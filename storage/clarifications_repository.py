@@ -75,6 +75,13 @@ class SqlClarificationRepository:
         select = sa.select(table).where(table.c.step_id == step_id).order_by(table.c.created_at, table.c.id)
         return [_to_clarification(r) for r in await self._session.execute(select)]
 
+    async def for_ideas(self, idea_ids: list[int]) -> list[Clarification]:
+        if not idea_ids:
+            return []
+        table = m.clarifications
+        select = sa.select(table).where(table.c.idea_id.in_(idea_ids)).order_by(table.c.created_at, table.c.id)
+        return [_to_clarification(r) for r in await self._session.execute(select)]
+
     async def count_by_asker(self, step_id: int, aad_id: str) -> int:
         table = m.clarifications
         select = sa.select(sa.func.count()).where(table.c.step_id == step_id, table.c.asker_aad_id == aad_id)

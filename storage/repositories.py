@@ -321,6 +321,48 @@ class SqlIdeaRepository:
         select = sa.select(sa.func.count()).where(m.ideas.c.step_id == step_id, _ACTIVE_IDEA)
         return (await self._session.execute(select)).scalar_one()
 
+    async def card_counts(self, step_id: int) -> tuple[int, int]:
+        ideas = m.ideas
+        select = sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((ideas.c.merged_into.is_(None), 1), else_=0)), 0),
+            sa.func.count(sa.distinct(ideas.c.author_aad_id)),
+        ).where(ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value)
+        active, authors = (await self._session.execute(select)).one()
+        return int(active), int(authors)
+
+    async def card_page(self, step_id: int, start: int, limit: int) -> list[Idea]:
+        ideas = m.ideas
+        page = (
+            sa.select(ideas.c.id)
+            .where(ideas.c.step_id == step_id, _ACTIVE_IDEA)
+            .order_by(ideas.c.created_at, ideas.c.id)
+            .offset(start)
+            .limit(limit)
+        )
+        # Merged duplicates are few (a facilitator merges them one by one): all of them, so chains
+        # of merges resolve to the page's ideas.
+        select = (
+            sa.select(ideas)
+            .where(ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value,
+                   sa.or_(ideas.c.merged_into.is_not(None), ideas.c.id.in_(page)))
+            .order_by(ideas.c.created_at, ideas.c.id)
+        )
+        return [_to_idea(r) for r in await self._session.execute(select)]
+
+    async def active_by_author(self, step_id: int, aad_id: str) -> list[Idea]:
+        select = (
+            sa.select(m.ideas)
+            .where(m.ideas.c.step_id == step_id, m.ideas.c.author_aad_id == aad_id, _ACTIVE_IDEA)
+            .order_by(m.ideas.c.created_at, m.ideas.c.id)
+        )
+        return [_to_idea(r) for r in await self._session.execute(select)]
+
+    async def author_ids(self, step_id: int) -> set[str]:
+        ideas = m.ideas
+        select = sa.select(ideas.c.author_aad_id).distinct().where(
+            ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value)
+        return set((await self._session.execute(select)).scalars())
+
     async def count_active_by_author(self, step_id: int, aad_id: str) -> int:
         select = sa.select(sa.func.count()).where(
             m.ideas.c.step_id == step_id,

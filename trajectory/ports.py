@@ -49,6 +49,15 @@ class IdeaRepository(Protocol):
     async def active_for_step(self, step_id: int) -> list[Idea]: ...
     async def count_active_by_author(self, step_id: int, aad_id: str) -> int: ...
     async def count_active(self, step_id: int) -> int: ...
+    # What the live card shows, a page at a time (issue 9: a click reads a page, not every idea).
+    async def card_counts(self, step_id: int) -> tuple[int, int]:
+        """Active ideas, and the people who wrote the step's ideas (merged duplicates included)."""
+    async def card_page(self, step_id: int, start: int, limit: int) -> list[Idea]:
+        """Active ideas from index ``start`` (at most ``limit``) and every merged duplicate of the step
+        (not withdrawn), oldest first: one page of the card with what was merged into its ideas."""
+    async def active_by_author(self, step_id: int, aad_id: str) -> list[Idea]: ...
+    async def author_ids(self, step_id: int) -> set[str]:
+        """Who wrote the step's ideas (not withdrawn; merged duplicates included)."""
     # Merges and the summary (clarifications on ideas). "Active" above = not withdrawn and not merged.
     async def in_step(self, step_id: int) -> list[Idea]:
         """Active and merged ideas, oldest first."""

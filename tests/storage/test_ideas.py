@@ -79,3 +79,32 @@ async def test_withdrawn_ideas_are_not_active(uow_factory, open_step):
         assert await uow.ideas.count_active_by_author(open_step.id, "someone-else") == 0
         assert [i.id for i in await uow.ideas.active_for_step(open_step.id) if i.author == ANN] == [kept.id]
         assert (await uow.ideas.get(gone.id)).state is IdeaState.WITHDRAWN
+
+
+async def test_the_card_reads_a_page_and_counts_that_agree_with_the_whole_list(uow_factory, open_step):
+    """What the live card reads instead of every idea (issue 9): counts, one page with the merged
+    duplicates, and a member's own ideas, consistent with active_for_step / in_step."""
+    async with uow_factory() as uow:
+        made = [await uow.ideas.add(ideas.new_idea(open_step, who, f"{who.name} {n}", n,
+                                                   NOW + timedelta(minutes=len(who.name) + n)))
+                for who in (ANN, BOB) for n in range(4)]
+        gone, duplicate = made[1], made[6]
+        ideas.withdraw_idea(open_step, gone, ANN, NOW + timedelta(hours=1))
+        await uow.ideas.save(gone, expected_version=gone.version)
+        duplicate.merged_into = made[0].id
+        await uow.ideas.merge(duplicate, expected_version=duplicate.version)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        active = await uow.ideas.active_for_step(open_step.id)
+        in_step = await uow.ideas.in_step(open_step.id)
+        merged = [i for i in in_step if i.merged_into is not None]
+        assert await uow.ideas.card_counts(open_step.id) == (len(active), len({i.author.aad_id for i in in_step}))
+        for start, limit in ((0, 100), (2, 3), (5, 10), (50, 10)):
+            page = await uow.ideas.card_page(open_step.id, start, limit)
+            expected = {i.id for i in active[start:start + limit]} | {i.id for i in merged}
+            assert [i.id for i in page] == [i.id for i in in_step if i.id in expected]
+        assert [i.id for i in await uow.ideas.active_by_author(open_step.id, ANN.aad_id)] == \
+            [i.id for i in active if i.author == ANN]
+        assert await uow.ideas.author_ids(open_step.id) == {i.author.aad_id for i in in_step}
+        assert await uow.clarifications.for_ideas([]) == []

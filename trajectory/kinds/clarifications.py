@@ -59,6 +59,8 @@ class ClarificationRepository(Protocol):
     async def for_step(self, step_id: int) -> list[Clarification]:
         """Every clarification on the step's ideas, oldest first (created_at, id)."""
     async def count_by_asker(self, step_id: int, aad_id: str) -> int: ...
+    async def for_ideas(self, idea_ids: list[int]) -> list[Clarification]:
+        """Every clarification on these ideas, oldest first (created_at, id)."""
 
 
 def takes_clarifications(step: Step) -> bool:
