@@ -152,9 +152,12 @@ def render(results: dict, figures: dict | None, notes: list[str], *, quick: bool
         "connector stub in the bench process.",
         "- Bots: **blend** = `python app.py` in local mode; **stock** = bench/reference_stock.py (stock "
         "CloudAdapter + ActivityHandler, no fixes); **ceiling** = bench/reference_ceiling.py (hand-written "
-        "aiohttp, shared aiohttp client). Each gets a fresh database. The references do one SQL statement and "
-        "render a small fixed card; Blend runs its real steps (an idea step and an approval vote of the "
-        "brainstorm template), so its idea and vote cards grow with the ideas and ballots added during the run.",
+        "aiohttp, shared aiohttp client). Each gets a fresh database. The references store a submission or vote "
+        "(one insert) and answer every card action with the card Blend shows, drawn by Blend's own renderer "
+        "from the count and a page of their stored entries (8 for a vote, as the bench's vote has 8 options); "
+        "a message reads the count and answers a sentence (bench/reference_common.py). Blend runs its real "
+        "steps (an idea step and an approval vote of the brainstorm template), so its idea and vote cards "
+        "grow with the ideas and ballots added during the run, as the references' cards do.",
         "",
         "## Traffic", "",
         *[f"- **{kind}**: {KIND_LABELS[kind]}" for kind in KINDS],
