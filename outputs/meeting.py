@@ -148,4 +148,7 @@ async def summary(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> StepSu
         lines.append(t("output.meeting.decisions_line", text=_short(meeting.decisions)))
     if not meeting.outcomes.strip() and not meeting.decisions.strip():
         lines.append(t("output.meeting.nothing_recorded"))
-    return StepSummary(headline=t("output.meeting.held", when=when), lines=tuple(lines))
+    # "next" may close the step before the meeting it planned: then it is not said to have been held.
+    early = step.closed_at is not None and step.closed_at < meeting.start
+    return StepSummary(headline=t("output.meeting.planned" if early else "output.meeting.held", when=when),
+                       lines=tuple(lines))

@@ -148,6 +148,11 @@ async def test_a_workshop_in_dutch_and_the_unscheduled_and_cancelled_cases(uows)
     assert "Er werd niets genoteerd." in text and links_of(output.content) == []
     assert "Er werd geen vergadering ingepland." in text_of(none.content)
     assert none_summary.headline == "Er werd geen vergadering ingepland."
+    with speaking("en"):
+        async with uows() as uow:  # the step is closed before its meeting's time
+            workshop.closed_at = START - timedelta(days=1)
+            early = await meeting_output.summary(uow, trajectory, workshop)
+    assert early.headline == "Planned for Thursday, 26 November 2026, 10:00–11:30 (Europe/Brussels) (the step closed before it)"
     assert gone_summary.headline.startswith("Geannuleerd (was gepland op donderdag 26 november 2026")
 
 
