@@ -19,12 +19,12 @@ def test_domain_imports_no_framework():
     assert out.stdout.strip() == ""
 
 
-def test_dialogs_and_cards_import_no_botbuilder():
+def test_dialogs_cards_and_outputs_import_no_botbuilder():
     code = (
-        "import sys, pkgutil, importlib, dialogs, cards\n"
-        "for p in (dialogs, cards):\n"
+        "import sys, pkgutil, importlib, dialogs, cards, outputs\n"
+        "for p in (dialogs, cards, outputs):\n"
         "    for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.'): importlib.import_module(m.name)\n"
-        "print(','.join(sorted(n for n in sys.modules if n.split('.')[0] in ('botbuilder', 'botframework', 'sqlalchemy'))))\n"
+        "print(','.join(sorted(n for n in sys.modules if n.split('.')[0] in ('botbuilder', 'botframework', 'sqlalchemy', 'msgraph', 'azure'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
