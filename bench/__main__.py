@@ -94,7 +94,8 @@ async def run(args: argparse.Namespace) -> Path:
         figures = None
         if not args.no_scale:
             print("bench: scale figures ...", file=sys.stderr, flush=True)
-            figures = await scale_figures(quick)
+            figures = await scale_figures(quick, [d.strip() for d in args.databases.split(",") if d.strip()],
+                                          postgres_url)
     finally:
         await stub.stop()
     text = report.render(results, figures, notes, quick=quick, requests=requests, max_seconds=max_seconds,
@@ -104,7 +105,8 @@ async def run(args: argparse.Namespace) -> Path:
     return args.out
 
 
-async def scale_figures(quick: bool) -> dict:
+async def scale_figures(quick: bool, databases: tuple[str, ...] | list[str] = ("sqlite",),
+                        postgres_url: str = DEFAULT_POSTGRES_URL) -> dict:
     from trajectory.kinds.vote import Method
 
     ballots = 2_000 if quick else 100_000
@@ -118,7 +120,19 @@ async def scale_figures(quick: bool) -> dict:
     # The default, the limit itself, and 40 (the default before issue 9's second session) for comparison.
     rates = sorted({40, Settings.send_rate_per_second, 50})
     fanouts = [await scale.fanout_figure(members, rate, speedup) for rate in rates]
-    return {"tallies": tallies, "fanouts": fanouts}
+    # Step files and the final report at 1,000 and 10,000 ideas (issue 9: < 5 s at 10,000).
+    filings = []
+    with tempfile.TemporaryDirectory(prefix="blend-bench-files-") as tmp:
+        for db in databases:
+            for ideas in ((200,) if quick else (1_000, 10_000)):
+                try:
+                    async with database(db, Path(tmp), postgres_url) as url:
+                        filings.append(await scale.filing_figure(url, f"{tmp}/outbox-{db}-{ideas}", ideas,
+                                                                 20 if quick else 500))
+                except OSError as error:  # PostgreSQL not reachable
+                    print(f"bench: {db}: filing not measured: {error}", file=sys.stderr)
+                    break
+    return {"tallies": tallies, "fanouts": fanouts, "filings": filings}
 
 
 def main(argv: list[str] | None = None) -> None:

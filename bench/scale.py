@@ -10,6 +10,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from sqlalchemy import insert as sa_insert
+
 from bot.sending import THREAD_WINDOWS, TENANT_REQUESTS_PER_SECOND, PacedMessenger, Sender, Window
 from cards.vote import render_vote_results, results_view
 from trajectory.kinds.vote import Ballot, Method, Rules, VoteOption
@@ -178,3 +180,111 @@ async def fanout_figure(members: int, rate_per_second: int, speedup: float, conc
     # The tenant window admits TENANT_REQUESTS_PER_SECOND at once, then that many per second.
     minimum = max(0.0, (requests - TENANT_REQUESTS_PER_SECOND) / TENANT_REQUESTS_PER_SECOND)
     return FanoutFigure(members, rate_per_second, seconds, minimum, connector.throttled, failed, speedup)
+
+
+@dataclass
+class FilingFigure:
+    database: str
+    ideas: int
+    ballots: int
+    responses: int
+    step_files_s: float  # the three step files (ideas, vote, evaluation), each built and filed
+    report_s: float  # gathering the report from the database, building it and filing it
+    sizes_kb: tuple[float, ...]  # the step files' and the report's size
+
+    @property
+    def total_s(self) -> float:
+        return self.step_files_s + self.report_s
+
+
+async def filing_figure(url: str, outbox: str, ideas: int, voters: int, seed: int = 5) -> FilingFigure:
+    """A closed trajectory (ideas -> dot vote -> evaluation) in a real, migrated database, with ``ideas``
+    ideas (stored directly: one step holds at most 500 through the cards, the issue asks for 10,000)
+    and ``voters`` ballots and evaluation responses; then the time to file each step (dialogs/filing.py
+    ``file_step``: outputs/ builders reading the database, written to the outbox file store) and the
+    final report (``file_report``: gather_report from the database, the .docx with its charts, filed)."""
+    from datetime import timedelta
+
+    from dialogs.filing import file_report, file_step
+    from graph.outbox_files import OutboxFileStore
+    from storage import models as m
+    from storage.database import create_engine, session_factory
+    from storage.migrate import migrate
+    from storage.unit_of_work import SqlUnitOfWork
+    from trajectory import engine as transitions
+    from trajectory import evaluation_service, vote_service
+    from trajectory.model import ChannelRef
+    from trajectory.ports import ChannelInfo
+    from trajectory.setup import StepDraft, edit_draft, new_trajectory
+
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        sessions = session_factory(engine)
+        uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
+        ref = ChannelRef(tenant_id="tenant-1", team_id="19:bench@thread.tacv2", channel_id="19:chan@thread.tacv2")
+        people = [Person(f"aad-{n}", f"Member {n}", f"29:member-{n}") for n in range(max(voters, 1))]
+        trajectory = new_trajectory(ref, people[0], "Bench trajectory", NOW)
+        edit_draft(trajectory, title="Bench trajectory", question="How do we meet better?",
+                   steps=[StepDraft(kind="ideas", title="Collect ideas"),
+                          StepDraft(kind="vote", title="Prioritise", settings={"dots": 5}),
+                          StepDraft(kind="evaluation", title="Evaluate")],
+                   co_facilitators=[], now=NOW, settings={"language": "en", "time_zone": "Europe/Brussels"})
+        channel = ChannelInfo(ref=ref, service_url="http://127.0.0.1/", conversation_reference={})
+        async with uows() as uow:
+            await uow.channels.upsert(channel)
+            await uow.channels.replace_members(ref.team_id, people)
+            await uow.trajectories.add(trajectory)
+            transitions.start(trajectory, NOW)
+            await uow.trajectories.save(trajectory)
+            await uow.commit()
+        ideas_step, vote_step, evaluation_step = trajectory.steps
+        rows = [{"step_id": ideas_step.id, "author_aad_id": p.aad_id, "author_name": p.name,
+                 "author_user_id": p.user_id, "text": f"Idea {i}: {'words ' * rng.randint(2, 30)}".strip(),
+                 "state": "active", "created_at": NOW + timedelta(seconds=i), "updated_at": NOW + timedelta(seconds=i),
+                 "version": 0} for i, p in ((i, people[i % len(people)]) for i in range(ideas))]
+        async with sessions() as session:
+            for start in range(0, len(rows), 1000):
+                await session.execute(sa_insert(m.ideas), rows[start:start + 1000])
+            await session.commit()
+
+        async def advance(at: datetime) -> None:
+            async with uows() as uow:
+                transitions.advance(trajectory, at)
+                await uow.trajectories.save(trajectory)
+                if trajectory.current_step is not None and trajectory.current_step.kind == "vote":
+                    await vote_service.freeze_options(uow, trajectory, trajectory.current_step, at)
+                await uow.commit()
+
+        await advance(NOW + timedelta(days=1))
+        async with uows() as uow:
+            option_ids = [o.id for o in await uow.votes.options(vote_step.id)]
+            for person in people[:voters]:
+                choices: dict[int, int] = {}
+                for option in rng.choices(option_ids, k=5):
+                    choices[option] = choices.get(option, 0) + 1
+                await vote_service.submit_ballot(uow, vote_step.id, 0, person, choices, {}, NOW + timedelta(days=1))
+            await uow.commit()
+        await advance(NOW + timedelta(days=2))
+        async with uows() as uow:
+            for person in people[:voters]:
+                answers = {"async_helped": rng.randint(1, 5), "recommend": rng.randint(0, 10),
+                           "keep": "Walks " * rng.randint(0, 5)}
+                await evaluation_service.submit_answers(uow, evaluation_step.id, 0, person, answers,
+                                                        NOW + timedelta(days=2))
+            await uow.commit()
+        await advance(NOW + timedelta(days=3))  # the last step closes, and with it the trajectory
+
+        files = OutboxFileStore(outbox)
+        began = time.perf_counter()
+        filed = [await file_step(uows, files, channel, trajectory, step, NOW) for step in trajectory.steps]
+        stepped = time.perf_counter()
+        report = await file_report(uows, files, channel, trajectory, NOW)
+        done = time.perf_counter()
+        from pathlib import Path
+
+        sizes = tuple(Path(f.name if not f.item_id else f.item_id).stat().st_size / 1024 for f in (*filed, report))
+        return FilingFigure(engine.dialect.name, ideas, voters, voters, stepped - began, done - stepped, sizes)
+    finally:
+        await engine.dispose()
