@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from cards.files import FiledLink, FilesView, render_filed_card, render_filing_failed_card, render_report_ready_card
 from cards.texts import speaking
-from outputs import report as reports
-from outputs.registry import STEP_OUTPUTS
-from outputs.safety import folder_name
 from trajectory.events import Event
 from trajectory.files import FileStore, FilingError, FilingFailure, OutputFile
 from trajectory.filing import FiledOutput, filing_jobs, folder_title
@@ -31,6 +28,18 @@ from trajectory.ports import ChannelInfo, UnitOfWork
 
 from .context import Deps
 from .turn import Messenger
+
+if TYPE_CHECKING:
+    from outputs import report as reports
+
+# outputs/ (openpyxl, python-docx, Pillow: ~0.3 s of imports) loads with the first filing, not at
+# start-up: a process that never files anything never needs it.
+
+
+def _outputs():  # type: ignore[no-untyped-def]
+    from outputs import registry, report
+
+    return registry.STEP_OUTPUTS, report
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +79,8 @@ async def _file(uows: Uows, files: FileStore, channel: ChannelInfo, trajectory: 
     assert trajectory.id is not None
     async with uows() as uow:
         previous = await uow.filed.get(trajectory.id, step_id)
+    from outputs.safety import folder_name
+
     folder = folder_name(folder_title(trajectory))
     team = channel.aad_group_id or channel.ref.team_id  # Graph wants the group id; Teams usually sends it
     filed = await files.file(channel.ref, team, folder, document, previous.as_filed_file() if previous else None)
@@ -83,10 +94,12 @@ async def _file(uows: Uows, files: FileStore, channel: ChannelInfo, trajectory: 
 
 
 def fileable(step: Step) -> bool:
+    STEP_OUTPUTS, _ = _outputs()
     return step.state is StepState.CLOSED and step.id is not None and step.kind in STEP_OUTPUTS
 
 
 async def step_document(uows: Uows, trajectory: Trajectory, step: Step) -> OutputFile:
+    STEP_OUTPUTS, _ = _outputs()
     with speaking(trajectory.language):
         async with uows() as uow:
             return await STEP_OUTPUTS[step.kind].document(uow, trajectory, step)
@@ -102,6 +115,8 @@ async def gather_report(uow: UnitOfWork, trajectory: Trajectory, filed: dict[int
     """The report's view model: each step's dates, participation (STEP_DIALOGS' contributors against the
     roster) and its kind's summary. Run inside ``speaking(trajectory.language)``."""
     from .steps import STEP_DIALOGS  # steps.py imports this module
+
+    STEP_OUTPUTS, reports = _outputs()
 
     roster = {p.aad_id for p in await uow.channels.members(trajectory.channel.team_id)}
     steps = []
@@ -142,6 +157,7 @@ async def file_report(uows: Uows, files: FileStore, channel: ChannelInfo, trajec
     for step in trajectory.steps:
         if fileable(step) and step.id not in filed:
             filed[step.id] = await file_step(uows, files, channel, trajectory, step, now)
+    _, reports = _outputs()
     with speaking(trajectory.language):
         async with uows() as uow:
             view = await gather_report(uow, trajectory, filed, now)
@@ -194,6 +210,7 @@ async def run_job(job: Job, *, uows: Uows, files: FileStore, trajectory: Traject
 
 async def _tell_failure(post: Post, trajectory: Trajectory, channel: ChannelInfo, step: Step | None,
                         failure: FilingFailure) -> None:
+    _, reports = _outputs()
     with speaking(trajectory.language):
         what = step.title if step is not None else reports.report_name(trajectory.title)
         card = render_filing_failed_card(trajectory.title, what, failure)
