@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Iterator
 
-from babel.messages.pofile import read_po
+from .po_reader import read_messages
 
 LANGUAGES: tuple[str, ...] = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
@@ -25,9 +25,7 @@ def catalog_path(lang: str) -> Path:
 
 def load_catalog(lang: str) -> dict[str, str]:
     """Message id → text; untranslated entries are left out (they fall back to English)."""
-    with catalog_path(lang).open("rb") as po:
-        catalog = read_po(po, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+    return read_messages(catalog_path(lang))
 
 
 CATALOGS: dict[str, dict[str, str]] = {lang: load_catalog(lang) for lang in LANGUAGES}
