@@ -22,7 +22,8 @@ def _locale(lang: str | None) -> str:
     return BABEL_LOCALES.get(lang or current_language(), BABEL_LOCALES["en"])
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_info(name: str | None) -> ZoneInfo:
+    """An IANA zone by name; UTC for a missing or unknown one (a client may send anything)."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -32,16 +33,16 @@ def _zone(name: str | None) -> ZoneInfo:
 def moment(value: datetime, zone: str | None = None, lang: str | None = None) -> str:
     """“25 Nov 2026, 10:00” / “25 nov. 2026 10:00” in the given IANA zone."""
     return format_datetime(value, "d MMM y, HH:mm" if _locale(lang) == "en_GB" else "d MMM y HH:mm",
-                           tzinfo=_zone(zone), locale=_locale(lang))
+                           tzinfo=zone_info(zone), locale=_locale(lang))
 
 
 def day(value: datetime, zone: str | None = None, lang: str | None = None) -> str:
     """“Wednesday, 25 November 2026” / “woensdag 25 november 2026”."""
-    return format_date(value.astimezone(_zone(zone)), "full", locale=_locale(lang))
+    return format_date(value.astimezone(zone_info(zone)), "full", locale=_locale(lang))
 
 
 def clock(value: datetime, zone: str | None = None, lang: str | None = None) -> str:
-    return format_time(value, "HH:mm", tzinfo=_zone(zone), locale=_locale(lang))
+    return format_time(value, "HH:mm", tzinfo=zone_info(zone), locale=_locale(lang))
 
 
 def number(value: float, lang: str | None = None, digits: int = 1) -> str:

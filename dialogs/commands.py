@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cards.formatting import zone_info
 from cards.setup import render_setup_card
 from cards.status import StatusView, StepStatus, render_help, render_status
 from cards.texts import CATALOGS, LANGUAGES, current_language, speaking, t
@@ -15,7 +16,7 @@ from trajectory.model import Person, StepState, Trajectory
 from .context import Deps
 from .language import catalog_translator, retranslated, shared_by
 from .refusals import describe
-from .setup import setup_view, zone
+from .setup import setup_view
 from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
 
@@ -74,7 +75,7 @@ async def _new(deps: Deps, turn: Turn, title: str) -> Answer:
         await uow.channels.upsert(turn.channel)
         # Written in the facilitator's language and time zone until they choose otherwise.
         language = current_language()
-        settings = {"language": language, "time_zone": zone(turn.time_zone).key}
+        settings = {"language": language, "time_zone": zone_info(turn.time_zone).key}
         trajectory = await services.create_trajectory(uow, turn.channel.ref, turn.actor, title, turn.now,
                                                       settings, catalog_translator(language))
         await uow.commit()

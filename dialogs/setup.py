@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from cards import verbs
+from cards.formatting import zone_info
 from cards.setup import SetupView, StepFormView, render_setup_card, step_input
 from cards.texts import LANGUAGES, current_language, t
 from trajectory import services
@@ -24,13 +25,6 @@ from .steps import STEP_DIALOGS, apply_events
 from .turn import Answer, Turn
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _local_parts(moment: datetime | None, tz: ZoneInfo) -> tuple[str, str]:
     if moment is None:
         return "", ""
@@ -40,7 +34,7 @@ def _local_parts(moment: datetime | None, tz: ZoneInfo) -> tuple[str, str]:
 
 async def setup_view(uow: UnitOfWork, trajectory: Trajectory, time_zone: str, notice: str | None = None,
                      is_error: bool = False) -> SetupView:
-    tz = zone(time_zone)
+    tz = zone_info(time_zone)
     members = await uow.channels.members(trajectory.channel.team_id)
     creator = trajectory.created_by.aad_id
     steps = [StepFormView(s.kind, s.title, s.prompt, STEP_DIALOGS[s.kind].setup_fields(i, s.settings),
@@ -142,7 +136,7 @@ async def handle(deps: Deps, turn: Turn, data: dict[str, Any], verb: str) -> Ans
         trajectory_id, version = int(data["trajectory_id"]), int(data["version"])
     except (KeyError, TypeError, ValueError):
         return Answer(text=t("error.bad_action"))
-    tz = zone(turn.time_zone)
+    tz = zone_info(turn.time_zone)
     events = []
     try:
         async with deps.uows() as uow:

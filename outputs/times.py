@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable
 
-from cards.formatting import _zone, moment
+from cards.formatting import moment, zone_info
 
 
 def moments(zone: str | None, lang: str) -> Callable[[datetime], str]:
-    tz = _zone(zone)
+    tz = zone_info(zone)
     days: dict[date, str] = {}
 
     def format(value: datetime) -> str:
