@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from .fair_pool import FairAsyncPool
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_TIMEOUT_S = 3.0
 
@@ -41,6 +43,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args["server_settings"] = {**_server_settings(options), **connect_args.get("server_settings", {})}
     kwargs.setdefault("pool_pre_ping", True)  # hosted servers drop idle connections
+    kwargs.setdefault("poolclass", FairAsyncPool)  # connections in arrival order (storage/fair_pool.py)
     return create_async_engine(parsed, **kwargs)
 
 
@@ -69,7 +72,9 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
         # One connection: SQLite has one writer and every unit of work takes the write lock, so
         # waiting in the pool's queue (woken at once on check-in) replaces busy_timeout's polling
         # (sleeps of up to 100 ms), which cut concurrent card actions to a few per second.
-        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs}
+        # FairAsyncPool: that queue serves clicks in arrival order (storage/fair_pool.py).
+        kwargs = {"poolclass": FairAsyncPool, "pool_size": 1, "max_overflow": 0,
+                  "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs}
     engine = create_async_engine(url, **kwargs)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
