@@ -370,6 +370,21 @@ class BallotRow(Base):
     __table_args__ = (sa.UniqueConstraint("step_id", "voter_aad_id"), SQLITE_NO_ID_REUSE)
 
 
+class BallotChoiceRow(Base):
+    """One option's value on one ballot: ``ballots.choices`` again, a row per option, so cards count
+    voters and tally in SQL (COUNT, GROUP BY) instead of loading every ballot. Written with the
+    ballot, in the same transaction; a cleared ballot has none."""
+
+    __tablename__ = "ballot_choices"
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id"), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballots.id"), primary_key=True)
+    option_id: Mapped[int] = mapped_column(sa.ForeignKey("vote_options.id"), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.Integer)  # dots / place / score / 1, as in ballots.choices
+
+    # The tally's GROUP BY (option, value) reads this index alone; the primary key counts voters.
+    __table_args__ = (sa.Index("ix_ballot_choices_step_id_option_id_value", "step_id", "option_id", "value"),)
+
+
 teams = TeamRow.__table__
 channels = ChannelRow.__table__
 members = MemberRow.__table__
@@ -383,6 +398,7 @@ processed_activities = ProcessedActivityRow.__table__
 vote_options = VoteOptionRow.__table__
 vote_state = VoteStateRow.__table__
 ballots = BallotRow.__table__
+ballot_choices = BallotChoiceRow.__table__
 jobs = JobRow.__table__
 reminder_sends = ReminderSendRow.__table__
 responses = ResponseRow.__table__

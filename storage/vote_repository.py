@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trajectory.errors import StaleVersion
 from trajectory.kinds.vote import Ballot, VoteOption, VoteState
+from trajectory.kinds.vote_tally import Totals
 from trajectory.model import Person
 
 from . import models as m
@@ -88,12 +88,46 @@ class SqlVoteRepository:
         select = sa.select(table).where(table.c.step_id == step_id).order_by(table.c.id)
         return [_to_ballot(r) for r in await self._session.execute(select)]
 
+    async def voter_count(self, step_id: int) -> int:
+        table = m.ballot_choices
+        select = sa.select(sa.func.count(sa.distinct(table.c.ballot_id))).where(table.c.step_id == step_id,
+                                                                                 table.c.value > 0)
+        return int((await self._session.execute(select)).scalar_one())
+
+    def _voters(self, step_id: int, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+        choices = m.ballot_choices
+        counted = sa.select(choices.c.ballot_id).where(choices.c.step_id == step_id,
+                                                       choices.c.ballot_id == m.ballots.c.id, choices.c.value > 0)
+        return sa.select(*columns).where(m.ballots.c.step_id == step_id, counted.exists())
+
+    async def voter_ids(self, step_id: int) -> set[str]:
+        return set((await self._session.execute(self._voters(step_id, m.ballots.c.voter_aad_id))).scalars())
+
+    async def voter_names(self, step_id: int) -> list[str]:
+        return sorted((await self._session.execute(self._voters(step_id, m.ballots.c.voter_name))).scalars())
+
+    async def totals(self, step_id: int) -> Totals:
+        """One statement: a row per (option, value) with its ballots, and one (NULL, NULL, voters) row."""
+        table = m.ballot_choices
+        counted = (table.c.step_id == step_id, table.c.value > 0)
+        given = (sa.select(table.c.option_id, table.c.value, sa.func.count().label("n")).where(*counted)
+                 .group_by(table.c.option_id, table.c.value))
+        voters = sa.select(sa.null(), sa.null(), sa.func.count(sa.distinct(table.c.ballot_id))).where(*counted)
+        rows = (await self._session.execute(sa.union_all(given, voters))).all()
+        return Totals(voters=next(int(r.n) for r in rows if r.option_id is None),
+                      given={(r.option_id, r.value): int(r.n) for r in rows if r.option_id is not None})
+
     async def save_ballot(self, ballot: Ballot, expected_version: int) -> None:
         """Insert the first ballot (``expected_version`` 0) or replace the stored one if its version is
-        still ``expected_version``; StaleVersion otherwise. Sets ``ballot.version`` (and ``id``)."""
+        still ``expected_version``; StaleVersion otherwise. Sets ``ballot.version`` (and ``id``).
+        Its choices are stored again a row each (``ballot_choices``), for counting."""
         if expected_version == 0:
             await self._insert(ballot)
-            return
+        else:
+            await self._update(ballot, expected_version)
+        await self._save_choices(ballot, replacing=expected_version != 0)
+
+    async def _update(self, ballot: Ballot, expected_version: int) -> None:
         table = m.ballots
         update = (
             sa.update(table)
@@ -101,10 +135,12 @@ class SqlVoteRepository:
                    table.c.version == expected_version)
             .values(choices=_choices(ballot), voter_name=ballot.voter.name, voter_user_id=ballot.voter.user_id,
                     updated_at=ballot.updated_at, version=table.c.version + 1)
+            .returning(table.c.id)
         )
-        if (await self._session.execute(update)).rowcount != 1:
+        ballot_id = (await self._session.execute(update)).scalar_one_or_none()
+        if ballot_id is None:
             raise StaleVersion(step_id=ballot.step_id)
-        ballot.version = expected_version + 1
+        ballot.id, ballot.version = ballot_id, expected_version + 1
 
     async def _insert(self, ballot: Ballot) -> None:
         values = {
@@ -116,14 +152,21 @@ class SqlVoteRepository:
             "updated_at": ballot.updated_at,
             "version": 1,
         }
-        try:
-            # A savepoint, so that losing the race to a concurrent first ballot leaves a usable
-            # transaction; on PostgreSQL the loser waits on the unique index, then conflicts.
-            async with self._session.begin_nested():
-                insert = sa.insert(m.ballots).values(values).returning(m.ballots.c.id)
-                ballot.id = (await self._session.execute(insert)).scalar_one()
-        except IntegrityError:
-            if await self.ballot(ballot.step_id, ballot.voter.aad_id) is None:
-                raise  # not the race (e.g. an unknown step): a bug, not a refusal
-            raise StaleVersion(step_id=ballot.step_id) from None
-        ballot.version = 1
+        # Losing the race to a concurrent first ballot of the same member inserts nothing (on
+        # PostgreSQL the loser waits on the unique index first) and leaves the transaction usable.
+        insert = upsert_insert(self._session, m.ballots).values(values).on_conflict_do_nothing(
+            index_elements=[m.ballots.c.step_id, m.ballots.c.voter_aad_id])
+        ballot_id = (await self._session.execute(insert.returning(m.ballots.c.id))).scalar_one_or_none()
+        if ballot_id is None:
+            raise StaleVersion(step_id=ballot.step_id)
+        ballot.id, ballot.version = ballot_id, 1
+
+    async def _save_choices(self, ballot: Ballot, replacing: bool) -> None:
+        table = m.ballot_choices
+        if replacing:
+            await self._session.execute(
+                sa.delete(table).where(table.c.step_id == ballot.step_id, table.c.ballot_id == ballot.id))
+        rows = [{"step_id": ballot.step_id, "ballot_id": ballot.id, "option_id": option_id, "value": int(value)}
+                for option_id, value in sorted(ballot.choices.items())]
+        if rows:
+            await self._session.execute(sa.insert(table), rows)

@@ -27,6 +27,7 @@ TABLES = {
     "vote_options",
     "vote_state",
     "ballots",
+    "ballot_choices",
     "jobs",
     "reminder_sends",
     "responses",

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Collection, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Collection, Mapping, Protocol
 
 from ..errors import InvalidInput, StaleVersion, StepNotOpen
 from ..model import Mode, Person, Step, StepState
 from ..text import clean_text
 from .base import StepKind
+
+if TYPE_CHECKING:
+    from .vote_tally import Totals
 
 # Options on one ballot. Every option is a row of inputs on each member's card and Teams caps a
 # card's size: with more ideas than this, the first ones added are on the ballot and the card
@@ -114,6 +117,15 @@ class VoteRepository(Protocol):
     async def ballots(self, step_id: int) -> list[Ballot]: ...
     async def save_ballot(self, ballot: Ballot, expected_version: int) -> None:
         """Insert (expected_version 0) or replace the member's ballot; StaleVersion if it changed since."""
+    # Counted by the database, whatever the number of ballots (cards read these, not ``ballots``).
+    async def voter_count(self, step_id: int) -> int:
+        """Members whose ballot is not empty."""
+    async def voter_ids(self, step_id: int) -> set[str]:
+        """The aad ids of members whose ballot is not empty."""
+    async def voter_names(self, step_id: int) -> list[str]:
+        """The names on the ballots that are not empty, sorted."""
+    async def totals(self, step_id: int) -> Totals:
+        """Ballots per (option, value) and voters: what ``vote_tally.tally_totals`` counts from."""
 
 
 # ---------------------------------------------------------------- settings

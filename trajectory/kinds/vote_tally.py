@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .vote import Ballot, Method, Rules, VoteOption
 
@@ -55,20 +55,47 @@ def _sort_key(method: Method, points: int, average: Fraction | None) -> tuple[in
     return (1, Fraction(points))
 
 
-def tally(rules: Rules, options: Iterable[VoteOption], ballots: Iterable[Ballot]) -> Tally:
-    """Count the ballots for the options, best first. Empty ballots and unknown options are ignored."""
-    known = {o.id: o for o in options if o.id is not None}
-    points = {option_id: 0 for option_id in known}
-    counts = {option_id: 0 for option_id in known}
+@dataclass(frozen=True)
+class Totals:
+    """All a tally needs: how many ballots gave each option each value (counted choices only:
+    options on the ballot, values above 0), and how many ballots had at least one. The storage
+    counts these in SQL (GROUP BY option, value); ``totals`` counts them from ballots."""
+
+    voters: int
+    given: Mapping[tuple[int, int], int]  # (option id, value) -> ballots
+
+
+def totals(options: Iterable[VoteOption], ballots: Iterable[Ballot]) -> Totals:
+    """Count ballots per (option, value). Empty ballots and unknown options are ignored."""
+    known = {o.id for o in options if o.id is not None}
+    given: dict[tuple[int, int], int] = {}
     voters = 0
     for ballot in ballots:
-        counted = {k: v for k, v in ballot.choices.items() if k in known and v > 0}
+        counted = [(k, v) for k, v in ballot.choices.items() if k in known and v > 0]
         if not counted:
             continue
         voters += 1
-        for option_id, value in counted.items():
-            points[option_id] += _contribution(rules, value)
-            counts[option_id] += 1
+        for pair in counted:
+            given[pair] = given.get(pair, 0) + 1
+    return Totals(voters=voters, given=given)
+
+
+def tally(rules: Rules, options: Iterable[VoteOption], ballots: Iterable[Ballot]) -> Tally:
+    """Count the ballots for the options, best first. Empty ballots and unknown options are ignored."""
+    options = list(options)
+    return tally_totals(rules, options, totals(options, ballots))
+
+
+def tally_totals(rules: Rules, options: Iterable[VoteOption], counted: Totals) -> Tally:
+    """The tally from counted totals, best first (the same result ``tally`` gives from the ballots)."""
+    known = {o.id: o for o in options if o.id is not None}
+    points = {option_id: 0 for option_id in known}
+    counts = {option_id: 0 for option_id in known}
+    for (option_id, value), ballots in counted.given.items():
+        if option_id in known and value > 0:
+            points[option_id] += _contribution(rules, value) * ballots
+            counts[option_id] += ballots
+    voters = counted.voters
 
     def average(option_id: int) -> Fraction | None:
         if rules.method is not Method.SCORE or counts[option_id] == 0:
