@@ -27,8 +27,11 @@ FILES = web.AppKey("files", FileStore)  # the channel's Files (graph/): SharePoi
 def create_app(settings: Settings) -> web.Application:
     # botbuilder and SQLAlchemy load here, not at import, so `--help`-style tooling stays fast.
     from bot.adapter import create_adapter
+    from bot.connector_http import ConnectorHttp
+    from bot.direct import DirectTurns
     from bot.handler import BlendBot, utc_now
     from bot.http import messages_route
+    from bot.messenger import paced_turn_messenger, turn_sender
     from bot.proactive import ProactiveChannels
     from bot.sending import Sender
     from dialogs.jobs import JobLoop, JobRunner
@@ -42,13 +45,23 @@ def create_app(settings: Settings) -> web.Application:
     adapter = create_adapter(settings)
     uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
     calendar = create_calendar(settings, uows)  # a GRAPH_* mistake fails here, at start-up
+    turn_sends = turn_sender()  # one Sender for both ways a turn sends (SDK pipeline and direct path)
     bot = BlendBot(
         uows,
-        bot_app_id=settings.app_id,
+        messenger_for=paced_turn_messenger(settings.app_id, turn_sends),
         scheduler=calendar.scheduler,
         directory=calendar.directory,
         files=calendar.files,
     )
+    # Messages and card actions skip botbuilder's turn pipeline (bot/direct.py): one HTTP session for
+    # the Bot Connector, open while the app runs.
+    connector = ConnectorHttp()
+    adapter.direct = DirectTurns(bot, connector, turn_sends)
+
+    async def connector_session(_: web.Application) -> AsyncIterator[None]:
+        await connector.start()
+        yield
+        await connector.close()
 
     async def healthz(_: web.Request) -> web.Response:
         if await ping(engine):
@@ -93,6 +106,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     # In this order: the runner starts on a migrated database and stops before the engine closes
     # (on_cleanup runs after the cleanup contexts have closed).
+    app.cleanup_ctx.append(connector_session)
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(jobs)
     app.on_cleanup.append(on_cleanup)

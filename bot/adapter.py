@@ -11,14 +11,14 @@ import asyncio
 import json
 import logging
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import jwt
 import requests
 from aiohttp import web
 from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity
 from msrest.serialization import Model
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from cards.texts import language_of, translate
 from dialogs import log_context
 
+from .activity import auth_activity, is_valid_activity, tenant_of
 from .connector_cache import CachingAuthentication
 from .service_urls import TEAMS_SERVICE_HOSTS, ServiceUrlPolicy
 
@@ -43,7 +44,7 @@ def apology(locale: str | None) -> str:
 APOLOGY = apology(None)  # English: activities without a locale
 APOLOGY_TIMEOUT_S = 5.0
 # Only user-initiated activities get an apology; a failed conversationUpdate should stay silent.
-_APOLOGISE_FOR = frozenset({ActivityTypes.message, ActivityTypes.invoke})
+_APOLOGISE_FOR = frozenset({"message", "invoke"})
 _TURN_ERROR_KEY = "blend.turn_error"
 
 
@@ -58,8 +59,9 @@ class _TurnFailed(Exception):
     """The bot's turn raised and on_turn_error handled it; the HTTP answer is still 500."""
 
 
-def _error(status: int, message: str, **headers: str) -> web.Response:
+def error_response(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers or None)
+
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -74,7 +76,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def _read_activity(request: web.Request, limit: int) -> Activity:
+async def _read_json(request: web.Request, limit: int) -> dict[str, Any]:
     if request.content_type != "application/json":
         raise _Reject(415, "expected application/json")
     raw = await _read_body(request, limit)
@@ -84,41 +86,42 @@ async def _read_activity(request: web.Request, limit: int) -> Activity:
         raise _Reject(400, "body is not valid JSON") from None
     if not isinstance(data, dict):
         raise _Reject(400, "body must be a JSON object")
-    try:
-        activity = Activity().deserialize(data)
-    except Exception:  # msrest DeserializationError and friends: wrongly typed fields
-        raise _Reject(400, "body is not a valid activity") from None
-    if not isinstance(activity.type, str) or not activity.type:
+    return data
+
+
+def _check_activity(data: dict[str, Any], full: bool) -> Activity:
+    """The Activity for the SDK (``full``) or, for the direct path, just what authentication reads;
+    either way a body msrest would refuse, or one without a type or conversation, is a 400."""
+    if full:
+        try:
+            activity = Activity().deserialize(data)
+        except Exception:  # msrest DeserializationError and friends: wrongly typed fields
+            raise _Reject(400, "body is not a valid activity") from None
+    elif is_valid_activity(data):
+        activity = auth_activity(data)
+    else:
+        raise _Reject(400, "body is not a valid activity")
+    kind = data.get("type")
+    if not isinstance(kind, str) or not kind:
         raise _Reject(400, "activity has no type")
-    conversation = activity.conversation
-    if conversation is None or not isinstance(conversation.id, str) or not conversation.id:
+    conversation = data.get("conversation")
+    conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
+    if not isinstance(conversation_id, str) or not conversation_id:
         # Nowhere to answer (the SDK would fail on the reply): refused before the bot runs.
         raise _Reject(400, "activity has no conversation")
     return activity
 
 
-def bind_activity(activity: Activity) -> None:
+def bind_activity(data: dict[str, Any]) -> None:
     """The activity's ids on every log line of this request (ids only: never its text or value)."""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    channel_data = data.get("channelData") if isinstance(data.get("channelData"), dict) else {}
+    channel = channel_data.get("channel") if isinstance(channel_data.get("channel"), dict) else {}
+    conversation = data.get("conversation") if isinstance(data.get("conversation"), dict) else {}
     log_context.bind(
-        activity_id=activity.id if isinstance(activity.id, str) else None, activity_type=activity.type,
-        conversation_id=getattr(activity.conversation, "id", None) if activity.conversation else None,
+        activity_id=data.get("id") if isinstance(data.get("id"), str) else None, activity_type=data.get("type"),
+        conversation_id=conversation.get("id"),
         channel_id=channel.get("id") if isinstance(channel.get("id"), str) else None,
     )
-
-
-def tenant_of(activity: Activity) -> str:
-    """The activity's tenant (channelData.tenant.id, else conversation.tenantId), lower-cased; "" if none."""
-    data = activity.channel_data
-    tenant = data.get("tenant") if isinstance(data, dict) else getattr(data, "tenant", None)
-    tenant_id = tenant.get("id") if isinstance(tenant, dict) else getattr(tenant, "id", None)
-    conversation = activity.conversation
-    if (not isinstance(tenant_id, str) or not tenant_id) and conversation is not None:
-        # msrest maps "tenantID"; Teams sends "tenantId", which lands in additional_properties.
-        extra = conversation.additional_properties if isinstance(conversation.additional_properties, dict) else {}
-        tenant_id = conversation.tenant_id or extra.get("tenantId")
-    return tenant_id.strip().lower() if isinstance(tenant_id, str) else ""
 
 
 def _serialise_body(body: Any) -> Any:
@@ -142,6 +145,8 @@ class BlendAdapter(CloudAdapter):
         super().__init__(bot_framework_authentication)
         self.service_urls = service_urls or ServiceUrlPolicy()
         self.allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
+        # Messages and card actions answered straight from the JSON (bot/direct.py); app.py sets it.
+        self.direct = None
 
     async def process(
         self, request: web.Request, bot: Bot, ws_response: Optional[web.WebSocketResponse] = None
@@ -150,32 +155,36 @@ class BlendAdapter(CloudAdapter):
         if bot is None:
             raise TypeError("bot can't be None")
         if request.method != "POST":
-            return _error(405, "method not allowed", Allow="POST")
+            return error_response(405, "method not allowed", Allow="POST")
         try:
-            activity = await _read_activity(request, self.max_body_bytes)
+            data = await _read_json(request, self.max_body_bytes)
+            direct = self.direct if self.direct is not None and self.direct.handles(data) else None
+            activity = _check_activity(data, full=direct is None)
         except _Reject as reject:
-            return _error(reject.status, reject.message)
-        bind_activity(activity)
-        if not self.service_urls.allows(activity.service_url):
+            return error_response(reject.status, reject.message)
+        bind_activity(data)
+        if not self.service_urls.allows(data.get("serviceUrl")):
             # Replies go to the activity's serviceUrl: never relay to a host that isn't Teams'.
-            return _error(403, "serviceUrl not allowed")
+            return error_response(403, "serviceUrl not allowed")
 
         auth_result = await self._authenticate(request, activity)
         if isinstance(auth_result, web.Response):
             return auth_result
-        if self.allowed_tenants and tenant_of(activity) not in self.allowed_tenants:
+        if self.allowed_tenants and tenant_of(data) not in self.allowed_tenants:
             # Refused before the bot sees it: nothing is read, stored or sent.
-            log.info("refused an activity from a tenant not allowed: type=%s", activity.type)
-            return _error(403, "tenant not allowed")
+            log.info("refused an activity from a tenant not allowed: type=%s", data["type"])
+            return error_response(403, "tenant not allowed")
+        if direct is not None:
+            return await direct.process(data, auth_result)
 
         try:
             invoke_response = await self.process_activity(auth_result, activity, bot.on_turn)
         except _TurnFailed:
             log.warning("answered 500: the %s turn failed", activity.type)
-            return _error(500, "internal error")
+            return error_response(500, "internal error")
         except Exception:  # a bug in the bot (or the SDK); the sender only needs to know it failed
             log.exception("unhandled error processing a %s activity", activity.type)
-            return _error(500, "internal error")
+            return error_response(500, "internal error")
 
         if invoke_response is None:
             return web.Response(status=201)
@@ -190,13 +199,13 @@ class BlendAdapter(CloudAdapter):
             return await self.bot_framework_authentication.authenticate_request(activity, auth_header)
         except requests.RequestException as error:  # the OpenID/JWKS endpoint is unreachable
             log.error("cannot fetch token signing keys: %s", type(error).__name__)
-            return _error(503, "authentication unavailable")
+            return error_response(503, "authentication unavailable")
         except (PermissionError, jwt.PyJWTError) as error:
             log.info("rejected request: %s: %.200s", type(error).__name__, error)
-            return _error(401, "unauthorized")
+            return error_response(401, "unauthorized")
         except Exception as error:  # SDK raises KeyError/IndexError/AttributeError/Exception on odd tokens
             log.warning("rejected request, malformed token: %s", type(error).__name__)
-            return _error(401, "unauthorized")
+            return error_response(401, "unauthorized")
 
     async def run_pipeline(self, context: TurnContext, callback=None):
         # BotAdapter.run_pipeline, but remembers the error: on_turn_error swallows it, and
@@ -218,20 +227,30 @@ class BlendAdapter(CloudAdapter):
         return super()._process_turn_results(context)
 
 
-async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    activity = context.activity
+async def report_turn_error(
+    error: Exception, activity: dict[str, Any], send_text: Callable[[str], Awaitable[Any]]
+) -> None:
+    """A failed turn: logged with its traceback, and a member waiting for an answer gets an apology in
+    their language (``send_text``: a reply in the activity's conversation)."""
     # Type/name/ids only: the activity text and value are user content.
     log.error(
         "turn failed: type=%s name=%s channel=%s activity_id=%s",
-        activity.type, activity.name, activity.channel_id, activity.id,
+        activity.get("type"), activity.get("name"), activity.get("channelId"), activity.get("id"),
         exc_info=(type(error), error, error.__traceback__),
     )
-    if activity.type not in _APOLOGISE_FOR:
+    if activity.get("type") not in _APOLOGISE_FOR:
         return
     try:
-        await asyncio.wait_for(context.send_activity(apology(activity.locale)), APOLOGY_TIMEOUT_S)
+        await asyncio.wait_for(send_text(apology(activity.get("locale"))), APOLOGY_TIMEOUT_S)
     except Exception as send_error:  # the connector may be what failed in the first place
         log.warning("could not send the apology: %s", type(send_error).__name__)
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    activity = context.activity
+    fields = {"type": activity.type, "name": activity.name, "channelId": activity.channel_id,
+              "id": activity.id, "locale": activity.locale}
+    await report_turn_error(error, fields, context.send_activity)
 
 
 def _auth_config(settings: "Settings") -> SimpleNamespace:

@@ -4,13 +4,12 @@ card actions. It translates between botbuilder and the framework-neutral dialogs
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes
 
-from cards.base import ADAPTIVE_CARD
 from cards.texts import language_of, translate
 from dialogs import commands, router
 from dialogs.context import Deps
@@ -19,12 +18,10 @@ from trajectory.files import FileStore
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
-from .activity import turn_of
+from .activity import MAX_TEXT_LENGTH, activity_json, card_action_of, command_text, turn_of
+from .answers import MESSAGE_TYPE, invoke_body, reply_of
 from .card_json import CardJson
-from .messenger import card_activity, paced_turn_messenger
-
-MAX_TEXT_LENGTH = 4000
-MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+from .messenger import paced_turn_messenger
 
 
 def utc_now() -> datetime:
@@ -48,49 +45,42 @@ class BlendBot(TeamsActivityHandler):
         self._clock = clock
         self._messenger_for = messenger_for or paced_turn_messenger(bot_app_id)
 
-    def _deps(self, context: TurnContext) -> Deps:
+    def deps(self, messenger: Messenger) -> Deps:
         return Deps(
             uows=self._uows,
-            messenger=self._messenger_for(context),
+            messenger=messenger,
             scheduler=self._scheduler,
             directory=self._directory,
             files=self._files,
         )
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        if activity.value is not None and not activity.text:
-            # An Action.Submit from an old or forged card: Blend's cards only use Action.Execute.
-            await turn_context.send_activity(translate(language_of(activity.locale), "error.bad_action"))
-            return
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
-        text = (text or "").replace("\u00a0", " ").strip()
-        if len(text) > MAX_TEXT_LENGTH:
-            text = text[:MAX_TEXT_LENGTH]
-        answer = await commands.run(self._deps(turn_context), turn_of(activity, self._clock()), text)
-        await self._send(turn_context, answer)
+    def _deps(self, context: TurnContext) -> Deps:
+        return self.deps(self._messenger_for(context))
 
-    async def _send(self, turn_context: TurnContext, answer: Answer) -> None:
-        if answer.card is not None:
-            activity = card_activity(answer.card)
-            if answer.text:
-                activity.text, activity.text_format = answer.text, "plain"
-            await turn_context.send_activity(activity)
-        elif answer.text:
-            # Plain: the sentence may quote a title someone typed, which must not become markdown.
-            activity = MessageFactory.text(answer.text)
-            activity.text_format = "plain"
-            await turn_context.send_activity(activity)
+    # The two hot activities, from Teams' JSON: shared by the SDK pipeline below and the direct
+    # path (bot/direct.py), which hands in its own messenger.
+    async def answer_message(self, data: dict[str, Any], messenger: Messenger) -> Answer:
+        text = command_text(data)
+        if text is None:
+            # An Action.Submit from an old or forged card: Blend's cards only use Action.Execute.
+            return Answer(text=translate(language_of(data.get("locale")), "error.bad_action"))
+        return await commands.run(self.deps(messenger), turn_of(data, self._clock()), text)
+
+    async def answer_card_action(self, data: dict[str, Any], messenger: Messenger) -> Answer:
+        verb, action_data = card_action_of(data)
+        return await router.handle_action(self.deps(messenger), turn_of(data, self._clock()), verb, action_data)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        answer = await self.answer_message(activity_json(turn_context.activity), self._messenger_for(turn_context))
+        reply = reply_of(answer)
+        if reply is not None:
+            await turn_context.send_activity(_sdk_reply(reply))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
-        value = activity.value if isinstance(activity.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        answer = await router.handle_action(
-            self._deps(turn_context), turn_of(activity, self._clock()), action.get("verb"), action.get("data")
-        )
+        answer = await self.answer_card_action(activity_json(activity), self._messenger_for(turn_context))
         return invoke_response(answer)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
@@ -101,15 +91,17 @@ class BlendBot(TeamsActivityHandler):
         return None
 
 
+def _sdk_reply(reply: dict[str, Any]) -> Activity:
+    activity = Activity().deserialize(reply)
+    for attachment in activity.attachments or []:
+        attachment.content = CardJson(attachment.content)  # shared, not deep-copied (bot/card_json.py)
+    return activity
+
+
 def invoke_response(answer: Answer) -> InvokeResponse:
-    """Answer an adaptiveCard/action invoke: a card replaces the clicked one, a text is shown as a
-    message. The body is a plain dict (AdaptiveCardInvokeResponse can't carry a text value);
-    BlendAdapter sends it as is. CardJson: the SDK's send_activity shares it instead of deep-copying it."""
-    if answer.card is not None:
-        body = CardJson({"statusCode": 200, "type": ADAPTIVE_CARD, "value": answer.card})
-    else:
-        body = CardJson({"statusCode": 200, "type": MESSAGE_TYPE, "value": answer.text or ""})
-    return InvokeResponse(status=200, body=body)
+    """invoke_body for the SDK pipeline; BlendAdapter sends it as is. CardJson: the SDK's send_activity
+    shares it instead of deep-copying it."""
+    return InvokeResponse(status=200, body=CardJson(invoke_body(answer)))
 
 
-__all__ = ["BlendBot", "invoke_response", "ActivityTypes"]
+__all__ = ["BlendBot", "invoke_body", "invoke_response", "reply_of", "ActivityTypes", "MAX_TEXT_LENGTH", "MESSAGE_TYPE"]

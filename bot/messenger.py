@@ -113,9 +113,14 @@ class TurnMessenger:
         return people
 
 
+def turn_sender() -> Sender:
+    """The Sender for connector calls made within a turn (brief retries, only the tenant-wide rate)."""
+    return Sender(time.monotonic, policy=TURN_RETRY, thread_windows=TURN_THREAD_WINDOWS)
+
+
 def paced_turn_messenger(bot_app_id: str, sender: Sender | None = None) -> Callable[[TurnContext], PacedMessenger]:
     """Turn messengers sharing one Sender (one per bot, i.e. per process): rate limits, and retries of
     429/412/502/504 with backoff honouring Retry-After. What still fails raises SendFailed, which
     fails the turn: logged by the adapter and apologised for, never dropped silently."""
-    shared = sender or Sender(time.monotonic, policy=TURN_RETRY, thread_windows=TURN_THREAD_WINDOWS)
+    shared = sender or turn_sender()
     return lambda context: PacedMessenger(TurnMessenger(context, bot_app_id), shared)
