@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
 from cards import verbs
@@ -13,12 +13,13 @@ from cards.vote import setup_fields as setup_fields
 from trajectory import vote_service
 from trajectory.errors import DomainError, NotFound
 from trajectory.kinds import vote
+from trajectory.kinds.vote import Ballot, VoteOption
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import apply_once, int_of, post_step_card
+from .card_data import int_of, post_step_card
 from .context import Deps
-from .language import in_trajectory_language
+from .language import shared_by
 from .refusals import describe
 from .turn import Answer, Turn
 
@@ -35,26 +36,30 @@ def _entries(data: dict[str, Any], prefix: str) -> dict[Any, object]:
     return found
 
 
-VoteReads = tuple[vote_service.VoteSnapshot, list[Person]]
+@dataclass(frozen=True)
+class VoteReads:
+    """What both cards of a click show, read once: counts (never every ballot) and the roster."""
+
+    counts: vote_service.VoteCounts
+    roster: list[Person]
+    voter_names: list[str] | None = None  # only where shown: the results posted at close
 
 
-async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> VoteReads:
-    """Ballots, tally and roster: read and counted once per click for both cards it renders."""
-    return await vote_service.snapshot(uow, step), await uow.channels.members(trajectory.channel.team_id)
+async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step, options: list[VoteOption] | None = None,
+                names: bool = False) -> VoteReads:
+    counts = await vote_service.counts(uow, step, options)
+    roster = await uow.channels.members(trajectory.channel.team_id)
+    shown = names and counts.results_visible and not vote.is_anonymous(step) and step.id is not None
+    return VoteReads(counts, roster, await uow.votes.voter_names(step.id or 0) if shown else None)
 
 
-async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None,
-                notice: str | None = None, is_error: bool = False, reads: VoteReads | None = None) -> VoteCardView:
-    snap, roster = reads or await _read(uow, trajectory, step)
+def _view(trajectory: Trajectory, step: Step, reads: VoteReads, viewer: Person | None = None,
+          mine: Ballot | None = None, notice: str | None = None, is_error: bool = False) -> VoteCardView:
+    counts, roster = reads.counts, reads.roster
     settings = vote.normalise_settings(step.settings)
-    voters = snap.voters
-    members = max(len(roster), len(voters))
-    names = None
-    if not settings["anonymous"]:
-        names = sorted(b.voter.name for b in snap.ballots if not b.is_empty)
-    mine = snap.ballot_of(viewer.aad_id) if viewer is not None else None
+    members = max(len(roster), counts.voters)
     empty_reason = None
-    if not snap.options:
+    if not counts.options:
         empty_reason = "no_ideas" if vote.source_step(trajectory.steps, step) is not None else "no_source"
     return VoteCardView(
         step_id=step.id or 0,
@@ -65,31 +70,36 @@ async def _view(uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Per
         method=settings["method"],
         dots=settings["dots"],
         cap=settings["cap"],
-        top_k=vote.rules_for(step, snap.options).top_k,
+        top_k=vote.rules_for(step, counts.options).top_k,
         anonymous=settings["anonymous"],
-        options=[OptionView(o.id or 0, o.position + 1, o.label) for o in snap.options],
-        offered=snap.state.offered if snap.state else len(snap.options),
-        voters=len(voters),
+        options=[OptionView(o.id or 0, o.position + 1, o.label) for o in counts.options],
+        offered=counts.state.offered if counts.state else len(counts.options),
+        voters=counts.voters,
         members=members,
         is_open=step.state is StepState.OPEN,
-        hidden=not snap.results_visible,
+        hidden=not counts.results_visible,
         deadline=step.deadline,
         refresh_user_ids=[m.user_id for m in roster if m.user_id],
-        results=results_view(snap.tally, members, names) if snap.results_visible and snap.options else None,
+        results=(results_view(counts.tally, members, reads.voter_names)
+                 if counts.tally is not None and counts.options else None),
         empty_reason=empty_reason,
         personal=viewer is not None,
         mine=dict(mine.choices) if mine else {},
         version=mine.version if mine else 0,
-        can_reveal=viewer is not None and trajectory.is_facilitator(viewer.aad_id) and not snap.results_visible,
+        can_reveal=viewer is not None and trajectory.is_facilitator(viewer.aad_id) and not counts.results_visible,
         notice=notice,
         notice_is_error=is_error,
     )
 
 
-@in_trajectory_language
-async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step,
-                      reads: VoteReads | None = None) -> dict[str, Any]:
-    return render_vote_card(await _view(uow, trajectory, step, None, reads=reads))
+def _shared(trajectory: Trajectory, step: Step, reads: VoteReads) -> dict[str, Any]:
+    """The channel's card, in the trajectory's language."""
+    with shared_by(trajectory):
+        return render_vote_card(_view(trajectory, step, reads))
+
+
+async def shared_card(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> dict[str, Any]:
+    return _shared(trajectory, step, await _read(uow, trajectory, step))
 
 
 async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
@@ -104,7 +114,7 @@ async def on_open(deps: Deps, trajectory: Trajectory, step: Step) -> None:
 async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
     """Freeze the card and post the results (chart and ranked list) in the step's thread."""
     async with deps.uows() as uow:
-        view = await _view(uow, trajectory, step, None)
+        view = _view(trajectory, step, await _read(uow, trajectory, step, names=True))
         channel = await uow.channels.get(trajectory.channel.channel_id) if step.card is None else None
     closed = render_vote_card(view)
     results = render_vote_results(step.title, trajectory.title, view.results) if view.results else None
@@ -116,32 +126,48 @@ async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
         await deps.messenger.post_card(channel, results)
 
 
-async def _respond(deps: Deps, turn: Turn, step_id: int, notice: Callable[[VoteCardView], str | None] | None,
-                   is_error: bool, changed: bool) -> Answer:
-    """The member's own view of the card; after a change, the channel's shared card too."""
+# A change: given the step and its options (read once for the change and both cards), store it and
+# return the member's ballot as it now is, or KEEP when the change leaves their ballot alone.
+Change = Callable[[UnitOfWork, Trajectory, Step, list[VoteOption]], Awaitable[Any]]
+KEEP = object()
+
+
+async def _act(deps: Deps, turn: Turn, step_id: int, change: Change | None,
+               done: Callable[[VoteCardView], str | None] | None) -> Answer:
+    """One unit of work per click: read the step, apply the change once per activity id, read
+    what both cards show, commit. A refusal is rolled back (its activity claim too) and answered
+    with the member's card and the reason. After a change the channel's shared card is updated."""
+    notice: Callable[[VoteCardView], str | None] | None = done
+    is_error = changed = False
     async with deps.uows() as uow:
         trajectory = await uow.trajectories.by_step(step_id)
         step = trajectory.step(step_id) if trajectory else None
         if trajectory is None or step is None or step.kind != vote.KIND.name:
             return Answer(text=describe(NotFound(what="step")))
-        reads = await _read(uow, trajectory, step)
-        view = await _view(uow, trajectory, step, turn.actor, reads=reads)
-        if notice is not None:
-            view = replace(view, notice=notice(view), notice_is_error=is_error)
-        shared = await shared_card(uow, trajectory, step, reads) if changed and step.card else None
-    if shared is not None and step.card is not None:
-        await deps.messenger.update_card(step.card, shared)
+        assert turn.actor is not None
+        options = await uow.votes.options(step_id)
+        mine: Any = KEEP
+        if change is not None:
+            try:
+                # A re-delivered activity (Teams retries after 15 s) changes nothing.
+                if await uow.claim_activity(turn.activity_id):
+                    mine = await change(uow, trajectory, step, options)
+                changed = True
+            except DomainError as refusal:
+                await uow.rollback()
+                reason = describe(refusal)
+                notice, is_error = (lambda _: reason), True
+        if mine is KEEP:
+            mine = await uow.votes.ballot(step_id, turn.actor.aad_id)
+        reads = await _read(uow, trajectory, step, options)
+        if changed:
+            await uow.commit()
+    view = _view(trajectory, step, reads, turn.actor, mine)
+    if notice is not None:
+        view = replace(view, notice=notice(view), notice_is_error=is_error)
+    if changed and step.card is not None:
+        await deps.messenger.update_card(step.card, _shared(trajectory, step, reads))
     return Answer(card=render_vote_card(view))
-
-
-async def _apply(deps: Deps, turn: Turn, step_id: int, action: Callable[[UnitOfWork], Awaitable[Any]],
-                 done: Callable[[VoteCardView], str | None]) -> Answer:
-    """Run one change in its own unit of work, applied once per activity id."""
-    try:
-        await apply_once(deps, turn, action)
-    except DomainError as refusal:
-        return await _respond(deps, turn, step_id, lambda _: describe(refusal), True, changed=False)
-    return await _respond(deps, turn, step_id, done, False, changed=True)
 
 
 def _after_submit(view: VoteCardView) -> str:
@@ -155,24 +181,26 @@ async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     by_option = _entries(data, verbs.VOTE_OPTION_PREFIX)
     by_place = _entries(data, verbs.VOTE_PLACE_PREFIX)
 
-    async def action(uow: UnitOfWork) -> None:
-        await vote_service.submit_ballot(uow, step_id, version, actor, by_option, by_place, turn.now)
+    async def change(uow: UnitOfWork, _: Trajectory, step: Step, options: list[VoteOption]) -> Ballot | None:
+        # None: nothing stored (an empty ballot and no earlier one), so none to show either.
+        return await vote_service.cast_ballot(uow, step, options, version, actor, by_option, by_place, turn.now)
 
-    return await _apply(deps, turn, step_id, action, _after_submit)
+    return await _act(deps, turn, step_id, change, _after_submit)
 
 
 async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, step_id = turn.actor, int_of(data, "step_id")
+    actor = turn.actor
 
-    async def action(uow: UnitOfWork) -> None:
-        await vote_service.reveal_results(uow, step_id, actor, turn.now)
+    async def change(uow: UnitOfWork, trajectory: Trajectory, step: Step, _: list[VoteOption]) -> object:
+        await vote_service.reveal(uow, trajectory, step, actor, turn.now)
+        return KEEP
 
-    return await _apply(deps, turn, step_id, action, lambda _: t("vote.revealed"))
+    return await _act(deps, turn, int_of(data, "step_id"), change, lambda _: t("vote.revealed"))
 
 
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _respond(deps, turn, int_of(data, "step_id"), None, False, changed=False)
+    return await _act(deps, turn, int_of(data, "step_id"), None, None)
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:

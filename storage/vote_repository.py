@@ -32,6 +32,10 @@ def _to_ballot(row: sa.Row[Any]) -> Ballot:
     )
 
 
+def _state(row: sa.Row[Any]) -> VoteState:
+    return VoteState(step_id=row.step_id, frozen_at=row.frozen_at, offered=row.offered, revealed_at=row.revealed_at)
+
+
 def _choices(ballot: Ballot) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(ballot.choices.items())}
 
@@ -59,10 +63,7 @@ class SqlVoteRepository:
 
     async def state(self, step_id: int) -> VoteState | None:
         row = (await self._session.execute(sa.select(m.vote_state).where(m.vote_state.c.step_id == step_id))).first()
-        if row is None:
-            return None
-        return VoteState(step_id=row.step_id, frozen_at=row.frozen_at, offered=row.offered,
-                         revealed_at=row.revealed_at)
+        return _state(row) if row is not None else None
 
     async def options(self, step_id: int) -> list[VoteOption]:
         table = m.vote_options
@@ -88,11 +89,23 @@ class SqlVoteRepository:
         select = sa.select(table).where(table.c.step_id == step_id).order_by(table.c.id)
         return [_to_ballot(r) for r in await self._session.execute(select)]
 
-    async def voter_count(self, step_id: int) -> int:
+    @staticmethod
+    def _voter_count(step_id: int) -> sa.Select[Any]:
         table = m.ballot_choices
-        select = sa.select(sa.func.count(sa.distinct(table.c.ballot_id))).where(table.c.step_id == step_id,
-                                                                                 table.c.value > 0)
-        return int((await self._session.execute(select)).scalar_one())
+        return sa.select(sa.func.count(sa.distinct(table.c.ballot_id))).where(table.c.step_id == step_id,
+                                                                               table.c.value > 0)
+
+    async def voter_count(self, step_id: int) -> int:
+        return int((await self._session.execute(self._voter_count(step_id))).scalar_one())
+
+    async def state_and_voter_count(self, step_id: int) -> tuple[VoteState | None, int]:
+        """Both in one statement (a card with hidden results needs only these)."""
+        voters = self._voter_count(step_id).scalar_subquery().label("voters")
+        one = sa.select(sa.literal(1).label("one")).subquery()  # a row even when the state has none
+        select = sa.select(voters, m.vote_state).select_from(
+            one.outerjoin(m.vote_state, m.vote_state.c.step_id == step_id))
+        row = (await self._session.execute(select)).one()
+        return _state(row) if row.step_id is not None else None, int(row.voters)
 
     def _voters(self, step_id: int, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
         choices = m.ballot_choices

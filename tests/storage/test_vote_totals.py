@@ -124,3 +124,16 @@ def _upgrade_to(connection: sa.Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+async def test_state_and_voter_count_in_one_read(uows):
+    step, options = await open_vote(uows, Method.APPROVAL)
+    async with uows() as uow:
+        assert await uow.votes.state_and_voter_count(step.id) == (await uow.votes.state(step.id), 0)
+        assert await uow.votes.state_and_voter_count(999_999) == (None, 0)
+        for i, choices in enumerate(({options[0].id: 1}, {}, {options[1].id: 1, options[2].id: 1})):
+            ballot = Ballot(step_id=step.id, voter=Person(f"aad-{i}", f"M {i}"), choices=choices, updated_at=NOW)
+            await uow.votes.save_ballot(ballot, expected_version=0)
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.votes.state_and_voter_count(step.id) == (await uow.votes.state(step.id), 2)

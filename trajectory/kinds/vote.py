@@ -120,6 +120,7 @@ class VoteRepository(Protocol):
     # Counted by the database, whatever the number of ballots (cards read these, not ``ballots``).
     async def voter_count(self, step_id: int) -> int:
         """Members whose ballot is not empty."""
+    async def state_and_voter_count(self, step_id: int) -> tuple[VoteState | None, int]: ...
     async def voter_ids(self, step_id: int) -> set[str]:
         """The aad ids of members whose ballot is not empty."""
     async def voter_names(self, step_id: int) -> list[str]:
