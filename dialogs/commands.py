@@ -11,7 +11,7 @@ from cards.texts import CATALOGS, LANGUAGES, current_language, speaking, t
 from trajectory import services
 from trajectory.errors import DomainError
 from trajectory.kinds import kind_of
-from trajectory.model import Person, StepState, Trajectory
+from trajectory.model import Person, Step, StepState, Trajectory
 
 from .context import Deps
 from .language import catalog_translator, retranslated, shared_by
@@ -111,33 +111,39 @@ async def _transition(deps: Deps, turn: Turn, action: str) -> Answer:
     return Answer(text=await apply_events(deps, trajectory, events))
 
 
-async def _status_view(deps: Deps, trajectory: Trajectory, viewer: Person | None) -> StatusView:
+def _status_view(trajectory: Trajectory, viewer: Person | None, roster: list[Person],
+                 contributors: dict[int, set[str]]) -> StatusView:
     """Per step: state, deadline and who took part (names of who hasn't: facilitators only)."""
     show_names = viewer is not None and trajectory.is_facilitator(viewer.aad_id)
     steps = []
-    async with deps.uows() as uow:
-        roster = await uow.channels.members(trajectory.channel.team_id)
-        for step in trajectory.steps:
-            dialog = STEP_DIALOGS[step.kind]
-            # A live meeting has no contributions to count (kind.collects_contributions): no "0 of N".
-            counts = step.opened_at is not None and kind_of(step.kind).collects_contributions
-            took_part = await dialog.contributors(uow, step) if counts else None
-            missing = None
-            if took_part is not None and show_names and step.state is StepState.OPEN and not dialog.anonymous(step):
-                missing = [m.name for m in roster if m.aad_id not in took_part]
-            steps.append(StepStatus(
-                title=step.title, kind=step.kind, state=str(step.state), deadline=step.deadline,
-                contributed=len(took_part) if took_part is not None else None,
-                members=max(len(roster), len(took_part or ())), missing=missing,
-            ))
+    for step in trajectory.steps:
+        # A live meeting has no contributions to count (kind.collects_contributions): no "0 of N".
+        took_part = contributors.get(step.id or 0, set()) if _counts(step) else None
+        missing = None
+        if (took_part is not None and show_names and step.state is StepState.OPEN
+                and not STEP_DIALOGS[step.kind].anonymous(step)):
+            missing = [m.name for m in roster if m.aad_id not in took_part]
+        steps.append(StepStatus(
+            title=step.title, kind=step.kind, state=str(step.state), deadline=step.deadline,
+            contributed=len(took_part) if took_part is not None else None,
+            members=max(len(roster), len(took_part or ())), missing=missing,
+        ))
     return StatusView(trajectory.title, str(trajectory.state), [p.name for p in trajectory.facilitators], steps)
 
 
+def _counts(step: Step) -> bool:
+    return step.opened_at is not None and step.id is not None and kind_of(step.kind).collects_contributions
+
+
 async def _status(deps: Deps, turn: Turn) -> Answer:
+    """One unit of work, the same few statements however many steps: the trajectory, the roster and
+    who took part in every opened step at once."""
     assert turn.channel is not None
     async with deps.uows() as uow:
         trajectory = await services.active_trajectory(uow, turn.channel.ref.channel_id)
-    return Answer(card=render_status(await _status_view(deps, trajectory, turn.actor)))
+        roster = await uow.channels.members(trajectory.channel.team_id)
+        contributors = await uow.participation.contributors([s.id for s in trajectory.steps if _counts(s)])
+    return Answer(card=render_status(_status_view(trajectory, turn.actor, roster, contributors)))
 
 
 async def run(deps: Deps, turn: Turn, text: str) -> Answer:

@@ -14,6 +14,7 @@ from .evaluation_repository import SqlResponseRepository
 from .filed_repository import SqlFiledOutputRepository
 from .jobs_repository import SqlJobRepository
 from .meeting_repository import SqlMeetingRepository
+from .participation import SqlParticipation
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
 from .vote_repository import SqlVoteRepository
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     responses: SqlResponseRepository
     meetings: SqlMeetingRepository
     filed: SqlFiledOutputRepository
+    participation: SqlParticipation
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.responses = SqlResponseRepository(session)
         self.meetings = SqlMeetingRepository(session)
         self.filed = SqlFiledOutputRepository(session)
+        self.participation = SqlParticipation(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

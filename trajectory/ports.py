@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Collection, Protocol
 
 from .kinds.evaluation import ResponseRepository
 from .kinds.clarifications import ClarificationRepository
@@ -75,6 +75,11 @@ class ChannelRepository(Protocol):
     async def members(self, team_id: str) -> list[Person]: ...
 
 
+class ParticipationReader(Protocol):
+    async def contributors(self, step_ids: Collection[int]) -> dict[int, set[str]]:
+        """Who took part in each of these steps (each kind's contributions), read at once."""
+
+
 class UnitOfWork(Protocol):
     trajectories: TrajectoryRepository
     ideas: IdeaRepository
@@ -85,6 +90,7 @@ class UnitOfWork(Protocol):
     jobs: JobRepository
     meetings: MeetingRepository  # meeting and workshop steps
     filed: FiledOutputRepository  # what Blend filed in the channel's Files
+    participation: ParticipationReader  # who took part, several steps at once (status)
 
     async def __aenter__(self) -> "UnitOfWork": ...
     async def __aexit__(self, *exc: object) -> None: ...
