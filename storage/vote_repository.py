@@ -40,6 +40,51 @@ def _choices(ballot: Ballot) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(ballot.choices.items())}
 
 
+# The statements of a vote click, built once with bound parameters: composing a statement costs
+# several times what executing a cached one does (issue 9). ``step_id`` is bound by name.
+_STEP = sa.bindparam("step_id")
+_OPTIONS = sa.select(m.vote_options).where(m.vote_options.c.step_id == _STEP).order_by(m.vote_options.c.position)
+_BALLOT = sa.select(m.ballots).where(m.ballots.c.step_id == _STEP, m.ballots.c.voter_aad_id == sa.bindparam("aad_id"))
+_COUNTED = (m.ballot_choices.c.step_id == _STEP, m.ballot_choices.c.value > 0)
+_VOTER_COUNT = sa.select(sa.func.count(sa.distinct(m.ballot_choices.c.ballot_id))).where(*_COUNTED)
+# The state row and the voters; the one-row subquery gives a row even when the state has none.
+_ONE = sa.select(sa.literal(1).label("one")).subquery()
+_STATE_AND_VOTERS = sa.select(_VOTER_COUNT.scalar_subquery().label("voters"), m.vote_state).select_from(
+    _ONE.outerjoin(m.vote_state, m.vote_state.c.step_id == _STEP))
+# A row per (option, value) with its ballots, and one (NULL, NULL, voters) row.
+_TOTALS = sa.union_all(
+    sa.select(m.ballot_choices.c.option_id, m.ballot_choices.c.value, sa.func.count().label("n")).where(*_COUNTED)
+    .group_by(m.ballot_choices.c.option_id, m.ballot_choices.c.value),
+    sa.select(sa.null(), sa.null(), sa.func.count(sa.distinct(m.ballot_choices.c.ballot_id))).where(*_COUNTED),
+)
+# (Parameters of an UPDATE may not be named after its table's columns.)
+_UPDATE_BALLOT = (
+    sa.update(m.ballots)
+    .where(m.ballots.c.step_id == sa.bindparam("in_step"), m.ballots.c.voter_aad_id == sa.bindparam("voter"),
+           m.ballots.c.version == sa.bindparam("expected_version"))
+    .values(choices=sa.bindparam("new_choices", type_=m.ballots.c.choices.type),
+            voter_name=sa.bindparam("new_name"), voter_user_id=sa.bindparam("new_user_id"),
+            updated_at=sa.bindparam("new_updated_at", type_=m.ballots.c.updated_at.type),
+            version=m.ballots.c.version + 1)
+    .returning(m.ballots.c.id)
+)
+_DELETE_CHOICES = sa.delete(m.ballot_choices).where(m.ballot_choices.c.step_id == _STEP,
+                                                    m.ballot_choices.c.ballot_id == sa.bindparam("ballot_id"))
+_INSERT_CHOICES = sa.insert(m.ballot_choices)
+
+
+def _voters(*columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    choices = m.ballot_choices
+    counted = sa.select(choices.c.ballot_id).where(choices.c.step_id == _STEP,
+                                                   choices.c.ballot_id == m.ballots.c.id, choices.c.value > 0)
+    return sa.select(*columns).where(m.ballots.c.step_id == _STEP, counted.exists())
+
+
+_VOTER_IDS = _voters(m.ballots.c.voter_aad_id)
+_VOTER_NAMES = _voters(m.ballots.c.voter_name)
+_INSERTS_BALLOT: dict[str, Any] = {}  # per dialect: INSERT ... ON CONFLICT DO NOTHING RETURNING id
+
+
 class SqlVoteRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -66,10 +111,8 @@ class SqlVoteRepository:
         return _state(row) if row is not None else None
 
     async def options(self, step_id: int) -> list[VoteOption]:
-        table = m.vote_options
-        select = sa.select(table).where(table.c.step_id == step_id).order_by(table.c.position)
         return [VoteOption(step_id=r.step_id, position=r.position, label=r.label, idea_id=r.idea_id, id=r.id)
-                for r in await self._session.execute(select)]
+                for r in await self._session.execute(_OPTIONS, {"step_id": step_id})]
 
     async def reveal(self, step_id: int, now: datetime) -> bool:
         table = m.vote_state
@@ -79,9 +122,7 @@ class SqlVoteRepository:
         return (await self._session.execute(update)).rowcount == 1
 
     async def ballot(self, step_id: int, aad_id: str) -> Ballot | None:
-        table = m.ballots
-        select = sa.select(table).where(table.c.step_id == step_id, table.c.voter_aad_id == aad_id)
-        row = (await self._session.execute(select)).first()
+        row = (await self._session.execute(_BALLOT, {"step_id": step_id, "aad_id": aad_id})).first()
         return _to_ballot(row) if row else None
 
     async def ballots(self, step_id: int) -> list[Ballot]:
@@ -89,44 +130,22 @@ class SqlVoteRepository:
         select = sa.select(table).where(table.c.step_id == step_id).order_by(table.c.id)
         return [_to_ballot(r) for r in await self._session.execute(select)]
 
-    @staticmethod
-    def _voter_count(step_id: int) -> sa.Select[Any]:
-        table = m.ballot_choices
-        return sa.select(sa.func.count(sa.distinct(table.c.ballot_id))).where(table.c.step_id == step_id,
-                                                                               table.c.value > 0)
-
     async def voter_count(self, step_id: int) -> int:
-        return int((await self._session.execute(self._voter_count(step_id))).scalar_one())
+        return int((await self._session.execute(_VOTER_COUNT, {"step_id": step_id})).scalar_one())
 
     async def state_and_voter_count(self, step_id: int) -> tuple[VoteState | None, int]:
         """Both in one statement (a card with hidden results needs only these)."""
-        voters = self._voter_count(step_id).scalar_subquery().label("voters")
-        one = sa.select(sa.literal(1).label("one")).subquery()  # a row even when the state has none
-        select = sa.select(voters, m.vote_state).select_from(
-            one.outerjoin(m.vote_state, m.vote_state.c.step_id == step_id))
-        row = (await self._session.execute(select)).one()
+        row = (await self._session.execute(_STATE_AND_VOTERS, {"step_id": step_id})).one()
         return _state(row) if row.step_id is not None else None, int(row.voters)
 
-    def _voters(self, step_id: int, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
-        choices = m.ballot_choices
-        counted = sa.select(choices.c.ballot_id).where(choices.c.step_id == step_id,
-                                                       choices.c.ballot_id == m.ballots.c.id, choices.c.value > 0)
-        return sa.select(*columns).where(m.ballots.c.step_id == step_id, counted.exists())
-
     async def voter_ids(self, step_id: int) -> set[str]:
-        return set((await self._session.execute(self._voters(step_id, m.ballots.c.voter_aad_id))).scalars())
+        return set((await self._session.execute(_VOTER_IDS, {"step_id": step_id})).scalars())
 
     async def voter_names(self, step_id: int) -> list[str]:
-        return sorted((await self._session.execute(self._voters(step_id, m.ballots.c.voter_name))).scalars())
+        return sorted((await self._session.execute(_VOTER_NAMES, {"step_id": step_id})).scalars())
 
     async def totals(self, step_id: int) -> Totals:
-        """One statement: a row per (option, value) with its ballots, and one (NULL, NULL, voters) row."""
-        table = m.ballot_choices
-        counted = (table.c.step_id == step_id, table.c.value > 0)
-        given = (sa.select(table.c.option_id, table.c.value, sa.func.count().label("n")).where(*counted)
-                 .group_by(table.c.option_id, table.c.value))
-        voters = sa.select(sa.null(), sa.null(), sa.func.count(sa.distinct(table.c.ballot_id))).where(*counted)
-        rows = (await self._session.execute(sa.union_all(given, voters))).all()
+        rows = (await self._session.execute(_TOTALS, {"step_id": step_id})).all()
         return Totals(voters=next(int(r.n) for r in rows if r.option_id is None),
                       given={(r.option_id, r.value): int(r.n) for r in rows if r.option_id is not None})
 
@@ -141,16 +160,10 @@ class SqlVoteRepository:
         await self._save_choices(ballot, replacing=expected_version != 0)
 
     async def _update(self, ballot: Ballot, expected_version: int) -> None:
-        table = m.ballots
-        update = (
-            sa.update(table)
-            .where(table.c.step_id == ballot.step_id, table.c.voter_aad_id == ballot.voter.aad_id,
-                   table.c.version == expected_version)
-            .values(choices=_choices(ballot), voter_name=ballot.voter.name, voter_user_id=ballot.voter.user_id,
-                    updated_at=ballot.updated_at, version=table.c.version + 1)
-            .returning(table.c.id)
-        )
-        ballot_id = (await self._session.execute(update)).scalar_one_or_none()
+        values = {"in_step": ballot.step_id, "voter": ballot.voter.aad_id, "expected_version": expected_version,
+                  "new_choices": _choices(ballot), "new_name": ballot.voter.name,
+                  "new_user_id": ballot.voter.user_id, "new_updated_at": ballot.updated_at}
+        ballot_id = (await self._session.execute(_UPDATE_BALLOT, values)).scalar_one_or_none()
         if ballot_id is None:
             raise StaleVersion(step_id=ballot.step_id)
         ballot.id, ballot.version = ballot_id, expected_version + 1
@@ -167,19 +180,22 @@ class SqlVoteRepository:
         }
         # Losing the race to a concurrent first ballot of the same member inserts nothing (on
         # PostgreSQL the loser waits on the unique index first) and leaves the transaction usable.
-        insert = upsert_insert(self._session, m.ballots).values(values).on_conflict_do_nothing(
-            index_elements=[m.ballots.c.step_id, m.ballots.c.voter_aad_id])
-        ballot_id = (await self._session.execute(insert.returning(m.ballots.c.id))).scalar_one_or_none()
+        ballot_id = (await self._session.execute(self._insert_ballot(), values)).scalar_one_or_none()
         if ballot_id is None:
             raise StaleVersion(step_id=ballot.step_id)
         ballot.id, ballot.version = ballot_id, 1
 
+    def _insert_ballot(self) -> Any:
+        dialect = self._session.get_bind().dialect.name
+        if dialect not in _INSERTS_BALLOT:
+            _INSERTS_BALLOT[dialect] = upsert_insert(self._session, m.ballots).on_conflict_do_nothing(
+                index_elements=[m.ballots.c.step_id, m.ballots.c.voter_aad_id]).returning(m.ballots.c.id)
+        return _INSERTS_BALLOT[dialect]
+
     async def _save_choices(self, ballot: Ballot, replacing: bool) -> None:
-        table = m.ballot_choices
         if replacing:
-            await self._session.execute(
-                sa.delete(table).where(table.c.step_id == ballot.step_id, table.c.ballot_id == ballot.id))
+            await self._session.execute(_DELETE_CHOICES, {"step_id": ballot.step_id, "ballot_id": ballot.id})
         rows = [{"step_id": ballot.step_id, "ballot_id": ballot.id, "option_id": option_id, "value": int(value)}
                 for option_id, value in sorted(ballot.choices.items())]
         if rows:
-            await self._session.execute(sa.insert(table), rows)
+            await self._session.execute(_INSERT_CHOICES, rows)
