@@ -53,8 +53,8 @@ def create_app(settings: Settings) -> web.Application:
         directory=calendar.directory,
         files=calendar.files,
     )
-    # Messages and card actions skip botbuilder's turn pipeline (bot/direct.py): one HTTP session for
-    # the Bot Connector, open while the app runs.
+    # Messages and card actions skip botbuilder's turn pipeline (bot/direct.py); they and the jobs'
+    # proactive messages share one HTTP session for the Bot Connector, open while the app runs.
     connector = ConnectorHttp()
     adapter.direct = DirectTurns(bot, connector, turn_sends)
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     sender = Sender(time.monotonic, tenant_per_second=settings.send_rate_per_second)
     runner = JobRunner(
         uows,
-        ProactiveChannels(adapter, sender, settings.app_id),
+        ProactiveChannels(adapter, sender, settings.app_id, connector),
         clock=utc_now,
         scheduler=calendar.scheduler,
         directory=calendar.directory,

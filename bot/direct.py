@@ -66,14 +66,18 @@ class DirectMessenger:
     """The dialogs' Messenger port for one turn, over the Bot Connector's REST API. The requests are
     botbuilder's own (TeamsInfo, ConnectorClient, create_conversation), as JSON."""
 
-    def __init__(self, connector: Connector, activity: Json) -> None:
+    def __init__(self, connector: Connector, bot_id: str, conversation_id: str, team_id: str = "") -> None:
         self._connector = connector
+        self._bot_id, self._conversation_id, self._team_id = bot_id, conversation_id, team_id
+
+    @classmethod
+    def of(cls, connector: Connector, activity: Json) -> "DirectMessenger":
+        """The messenger for a turn: the bot is the activity's recipient, the roster its team's."""
         recipient = activity.get("recipient") if isinstance(activity.get("recipient"), dict) else {}
         channel_data = activity.get("channelData") if isinstance(activity.get("channelData"), dict) else {}
         team = channel_data.get("team") if isinstance(channel_data.get("team"), dict) else {}
-        self._bot_id = recipient.get("id") or ""
-        self._team_id = team.get("id") if isinstance(team.get("id"), str) else ""
-        self._conversation_id = activity["conversation"]["id"]
+        team_id = team.get("id") if isinstance(team.get("id"), str) else ""
+        return cls(connector, str(recipient.get("id") or ""), activity["conversation"]["id"], team_id)
 
     async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
         # TeamsInfo.send_message_to_teams_channel: a new conversation (thread) in the channel.
@@ -162,7 +166,7 @@ class DirectTurns:
         connector: Connector | None = None
         try:
             connector = await self._connector(data, auth_result)
-            messenger = PacedMessenger(DirectMessenger(connector, data), self._sender)
+            messenger = PacedMessenger(DirectMessenger.of(connector, data), self._sender)
             if kind == "invoke":
                 answer = await self._bot.answer_card_action(data, messenger)
                 return web.json_response(invoke_body(answer))

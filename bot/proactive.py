@@ -1,9 +1,10 @@
 """Messaging a channel outside any turn (jobs), from the conversation reference stored for it.
 
-``adapter.continue_conversation`` builds a turn context with a connector for the reference's
-service URL; inside it the ordinary TurnMessenger does the work, wrapped so that every call keeps
-within Teams' rate limits (bot/sending.py) and the roster is the stored one (a job has no turn
-whose team could be asked).
+With the app's shared HTTP session (``http``) the direct path's messenger (bot/direct.py) does the
+work, with the credentials botbuilder's connector factory gives the app; without it,
+``adapter.continue_conversation`` builds a turn context for the reference and the ordinary
+TurnMessenger does it. Either way every call keeps within Teams' rate limits (bot/sending.py) and
+the roster is the stored one (a job has no turn whose team could be asked).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dialogs.turn import Messenger
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
+from .connector_http import ConnectorHttp
+from .direct import Connector, DirectMessenger
 from .messenger import TurnMessenger
 from .sending import PacedMessenger, Sender
 
@@ -53,8 +56,8 @@ class _StoredRoster:
 class ProactiveChannels:
     """dialogs.jobs.Channels over botbuilder's proactive messaging."""
 
-    def __init__(self, adapter: BotAdapter, sender: Sender, bot_app_id: str = "") -> None:
-        self._adapter, self._sender, self._app_id = adapter, sender, bot_app_id
+    def __init__(self, adapter: BotAdapter, sender: Sender, bot_app_id: str = "", http: ConnectorHttp | None = None) -> None:
+        self._adapter, self._sender, self._app_id, self._http = adapter, sender, bot_app_id, http
 
     async def run(self, channel: ChannelInfo, roster: list[Person], work: Callable[[Messenger], Awaitable[T]]) -> T:
         reference = ConversationReference.deserialize(channel.conversation_reference)
@@ -64,6 +67,11 @@ class ProactiveChannels:
             raise PermissionError("the channel's stored service URL is not an allowed one")
         # With authentication off botbuilder still wants a non-empty app id: the bot's own id will do.
         app_id = self._app_id or (reference.bot.id if reference.bot else "") or "blend"
+        if self._http is not None:
+            connector = await self._connector(app_id, reference.service_url)
+            bot_id = reference.bot.id if reference.bot else ""
+            direct = DirectMessenger(connector, bot_id or "", reference.conversation.id if reference.conversation else "")
+            return await work(PacedMessenger(_StoredRoster(direct, roster), self._sender))
         outcome: dict[str, Any] = {}
 
         async def callback(context: TurnContext) -> None:
@@ -80,3 +88,11 @@ class ProactiveChannels:
         if "value" not in outcome:
             raise RuntimeError("the proactive turn did not run")
         return outcome["value"]
+
+    async def _connector(self, app_id: str, service_url: str) -> Connector:
+        # What continue_conversation does for its connector client (cached per service URL by
+        # bot/connector_cache.py): the app's claims, the default audience, botbuilder's credentials.
+        auth = self._adapter.bot_framework_authentication
+        factory = auth.create_connector_factory(self._adapter.create_claims_identity(app_id))
+        client = await factory.create(service_url, None)
+        return Connector(self._http, service_url, getattr(getattr(client, "config", None), "credentials", None))

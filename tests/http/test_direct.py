@@ -21,7 +21,7 @@ from bot.connector_http import REFRESH_BEFORE_S, BotTokens, ConnectorError, Conn
 from bot.direct import Connector, DirectMessenger, DirectTurns
 from bot.handler import BlendBot
 from bot.messenger import TurnMessenger, turn_sender
-from bot.sending import retry_after_of, status_of
+from bot.sending import Sender, SendFailed, retry_after_of, status_of
 from cards.texts import translate
 from settings import Settings
 from storage.unit_of_work import SqlUnitOfWork
@@ -137,7 +137,7 @@ async def test_the_direct_messenger_sends_the_requests_botbuilder_sends(serve, r
     assert response.status == 201
     sdk_calls, recorder.calls, recorder.ids = recorder.calls, [], itertools.count(100)
 
-    direct = await script(DirectMessenger(Connector(http, recorder.url, None), activity(recorder.url)), recorder.url)
+    direct = await script(DirectMessenger.of(Connector(http, recorder.url, None), activity(recorder.url)), recorder.url)
 
     assert direct == outcome["sdk"]
     sdk_calls = [(m, p, b) for m, p, _, b in sdk_calls]
@@ -362,3 +362,64 @@ async def test_connector_errors_carry_what_the_sender_reads(recorder, http):
     assert status_of(raised.value) == 429 and retry_after_of(raised.value) == 3.0
     [(_, _, auth, _)] = recorder.calls
     assert auth.startswith("Bearer ")  # with an app id, the token goes along
+
+
+# --- jobs: proactive messages over the same session ------------------------------------------------
+
+def proactive(http=None):
+    from bot.proactive import ProactiveChannels
+    from tests.bot.test_sending import FakeTime
+
+    clock = FakeTime()
+    sender = Sender(clock, clock.sleep)
+    return ProactiveChannels(create_adapter(Settings()), sender, http=http), sender, clock
+
+
+async def test_a_job_sends_what_botbuilders_proactive_turn_sends(http):
+    from tests.http.test_proactive import CAROL as carol, Connector as Teams, channel as stored_channel
+
+    async def work(messenger):
+        ref = await messenger.post_card(stored_channel(teams.url), CARD)
+        await messenger.update_card(ref, CARD)
+        reply = await messenger.reply_card(ref, CARD)
+        await messenger.reply_text(ref, "The deadline has passed.")
+        await messenger.send_private(stored_channel(teams.url), carol, CARD)
+        return ref, reply, await messenger.team_members()
+
+    outcomes, calls = [], []
+    for with_http in (None, http):
+        teams = Teams()
+        teams.server = TestServer(teams.app(), host="127.0.0.1")
+        await teams.server.start_server()
+        try:
+            channels, _, _ = proactive(with_http)
+            outcomes.append(await channels.run(stored_channel(teams.url), [carol], work))
+            calls.append(json.loads(json.dumps(teams.calls).replace(teams.url, "SERVICE_URL")))  # the port differs
+        finally:
+            await teams.server.close()
+    assert outcomes[0] == outcomes[1] and outcomes[1][2] == [carol]
+    assert calls[0] == calls[1] and len(calls[1]) == 6  # this stub names the 1:1 chat's first activity
+
+
+async def test_a_jobs_429_is_retried_and_a_refused_1on1_post_reaches_the_caller(http):
+    from tests.http.test_proactive import CAROL as carol, Connector as Teams, channel as stored_channel
+
+    teams = Teams()
+    teams.server = TestServer(teams.app(), host="127.0.0.1")
+    await teams.server.start_server()
+    try:
+        channels, sender, clock = proactive(http)
+        teams.fail = [429]
+        await channels.run(stored_channel(teams.url), [], lambda m: m.send_private(stored_channel(teams.url), carol, CARD))
+        assert [p for _, p, _ in teams.calls][:2] == ["/v3/conversations"] * 2 and len(teams.calls) == 3
+        assert teams.calls[2][1].startswith("/v3/conversations/a:1on1/activities")
+        assert sender.retries == 1 and clock() >= 2  # Retry-After: 2
+
+        teams.calls, teams.refuse = [], "/v3/conversations/a:1on1/activities"
+        with pytest.raises(SendFailed) as failed:
+            await channels.run(stored_channel(teams.url), [], lambda m: m.send_private(stored_channel(teams.url), carol, CARD))
+        assert failed.value.status == 403 and len(teams.calls) == 2
+        with pytest.raises(PermissionError):  # the allow-list still applies
+            await channels.run(stored_channel("https://evil.example/"), [], lambda m: m.team_members())
+    finally:
+        await teams.server.close()
