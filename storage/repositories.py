@@ -142,8 +142,7 @@ class SqlTrajectoryRepository:
         )
 
     async def by_step(self, step_id: int) -> Trajectory | None:
-        owner = sa.select(m.steps.c.trajectory_id).where(m.steps.c.id == step_id).scalar_subquery()
-        return await self._load(m.trajectories.c.id == owner)
+        return await self._load_from(_BY_STEP, {"step_id": step_id})
 
     async def home_of(self, kind: str, object_id: int) -> tuple[int, ChannelRef] | None:
         # One statement, the trajectory row only: every click's scope check asks this.
@@ -199,19 +198,16 @@ class SqlTrajectoryRepository:
             raise NotFound(what="step", step_id=step_id)
 
     async def _load(self, *where: sa.ColumnElement[bool]) -> Trajectory | None:
-        # Three queries whatever the number of steps: the row, its steps, its facilitators.
         select = sa.select(m.trajectories).where(*where).order_by(m.trajectories.c.id.desc()).limit(1)
-        row = (await self._session.execute(select)).first()
+        return await self._load_from(select, {})
+
+    async def _load_from(self, select: sa.Select[Any], params: dict[str, Any]) -> Trajectory | None:
+        # Three queries whatever the number of steps: the row, its steps, its facilitators.
+        row = (await self._session.execute(select, params)).first()
         if row is None:
             return None
-        step_rows = await self._session.execute(
-            sa.select(m.steps).where(m.steps.c.trajectory_id == row.id).order_by(m.steps.c.position)
-        )
-        people = await self._session.execute(
-            sa.select(m.facilitators)
-            .where(m.facilitators.c.trajectory_id == row.id)
-            .order_by(m.facilitators.c.position)
-        )
+        step_rows = await self._session.execute(_STEPS_OF, {"trajectory_id": row.id})
+        people = await self._session.execute(_FACILITATORS_OF, {"trajectory_id": row.id})
         return _to_trajectory(row, list(step_rows), list(people))
 
     async def _write_facilitators(self, t: Trajectory) -> None:
@@ -269,6 +265,19 @@ def _to_idea(row: sa.Row[Any]) -> Idea:
         merged_into=row.merged_into,
     )
 
+
+# Statements every click runs, built once with bound parameters: composing a statement costs several
+# times executing it from SQLAlchemy's cache (issue 9).
+_BY_STEP = (sa.select(m.trajectories)
+            .where(m.trajectories.c.id == sa.select(m.steps.c.trajectory_id)
+                   .where(m.steps.c.id == sa.bindparam("step_id")).scalar_subquery())
+            .order_by(m.trajectories.c.id.desc()).limit(1))
+_STEPS_OF = (sa.select(m.steps).where(m.steps.c.trajectory_id == sa.bindparam("trajectory_id"))
+             .order_by(m.steps.c.position))
+_FACILITATORS_OF = (sa.select(m.facilitators).where(m.facilitators.c.trajectory_id == sa.bindparam("trajectory_id"))
+                    .order_by(m.facilitators.c.position))
+_MEMBERS = (sa.select(m.members).where(m.members.c.team_id == sa.bindparam("team_id"))
+            .order_by(m.members.c.name, m.members.c.aad_id))
 
 # Active = not withdrawn and not merged into another idea (what a card lists and a vote offers).
 _ACTIVE_IDEA = sa.and_(m.ideas.c.state == IdeaState.ACTIVE.value, m.ideas.c.merged_into.is_(None))
@@ -522,7 +531,5 @@ class SqlChannelRepository:
             await self._session.execute(sa.insert(m.members), rows)
 
     async def members(self, team_id: str) -> list[Person]:
-        select = (
-            sa.select(m.members).where(m.members.c.team_id == team_id).order_by(m.members.c.name, m.members.c.aad_id)
-        )
-        return [_person(r.aad_id, r.name, r.user_id) for r in await self._session.execute(select)]
+        rows = await self._session.execute(_MEMBERS, {"team_id": team_id})
+        return [_person(r.aad_id, r.name, r.user_id) for r in rows]
