@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, TypeVar
 
-from dialogs.turn import Messenger
+from dialogs.turn import CardContent, Messenger, card_of
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
@@ -210,12 +210,21 @@ class PacedMessenger:
     async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
         return await self._sender.send(channel.ref.channel_id, lambda: self._inner.post_card(channel, card))
 
-    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+    async def update_card(self, ref: CardRef, card: CardContent) -> None:
         # Only the newest content of a card matters: a rush of clicks must not queue behind the
-        # thread's rate limit (bot/card_updates.py).
+        # thread's rate limit (bot/card_updates.py). A card handed over as a function is rendered
+        # right before it goes, once, so skipped updates cost no rendering; the inner messenger
+        # gets the dict.
+        rendered: list[dict[str, Any]] = []
+
+        async def send_update() -> None:
+            if not rendered:
+                rendered.append(card_of(card))
+            await self._inner.update_card(ref, rendered[0])
+
         await self._sender.card_updates.update(
             (ref.conversation_id, ref.activity_id),
-            lambda: self._sender.send(ref.conversation_id, lambda: self._inner.update_card(ref, card)),
+            lambda: self._sender.send(ref.conversation_id, send_update),
             ready=lambda: self._sender.can_send_now(ref.conversation_id))
 
     async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from trajectory.model import CardRef, ChannelRef, Person
 from trajectory.ports import ChannelInfo
@@ -25,6 +25,14 @@ class Turn:
         return self.channel.ref if self.channel else None
 
 
+CardContent = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+def card_of(content: CardContent) -> dict[str, Any]:
+    """The card itself, rendering it now if it was handed over as a function."""
+    return content() if callable(content) else content
+
+
 @dataclass
 class Answer:
     """The reply to this turn: text and/or a card; for an invoke, ``card`` replaces the clicked card."""
@@ -41,7 +49,9 @@ class Messenger(Protocol):
     async def post_card(self, channel: ChannelInfo, card: dict[str, Any]) -> CardRef:
         """Start a new post (thread) in the channel with this card."""
 
-    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None: ...
+    async def update_card(self, ref: CardRef, card: "CardContent") -> None:
+        """Replace a posted card. ``card`` may be a zero-argument function returning it: rendered only
+        if and when the update is actually sent (bot/sending.py skips all but the newest of a rush)."""
 
     async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
         """Reply in the thread of an earlier post; the reply's ref (update_card can change it later)."""

@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from dialogs.turn import CardContent, card_of
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
@@ -28,7 +29,8 @@ class FakeMessenger:
         self.posts[activity_id] = copy.deepcopy(card)
         return CardRef(conversation_id=f"{channel.ref.channel_id};messageid={activity_id}", activity_id=activity_id)
 
-    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+    async def update_card(self, ref: CardRef, card: CardContent) -> None:
+        card = card_of(card)  # a card handed over as a function is rendered when sent
         assert ref.activity_id in self.posts or ref.activity_id in self.reply_posts, "update of a message never sent"
         (self.posts if ref.activity_id in self.posts else self.reply_posts)[ref.activity_id] = copy.deepcopy(card)
         self.updates.append((ref, copy.deepcopy(card)))

@@ -124,3 +124,38 @@ def test_a_card_json_is_shared_by_deep_copies_and_serialised_as_the_plain_card()
     assert serializer_helper(sent) == serializer_helper(plain)
     assert serializer_helper(sent)["attachments"][0]["content"] == card
     assert isinstance(CardJson(card), dict)
+
+
+async def test_a_shared_card_handed_over_as_a_function_is_rendered_only_when_its_update_goes():
+    import time
+
+    from bot.sending import PacedMessenger, Sender
+    from trajectory.model import CardRef
+
+    release, sent, rendered = asyncio.Event(), [], []
+
+    class Inner:
+        async def update_card(self, ref, card) -> None:
+            assert isinstance(card, dict)  # inner messengers always get the card itself
+            if card["v"] == 1:
+                await release.wait()
+            sent.append(card["v"])
+
+    def version(v: int):
+        def card() -> dict:
+            rendered.append(v)
+            return {"v": v}
+        return card
+
+    paced = PacedMessenger(Inner(), Sender(time.monotonic))  # type: ignore[arg-type]
+    ref = CardRef(conversation_id="19:c;messageid=1", activity_id="1")
+    first = asyncio.create_task(paced.update_card(ref, version(1)))
+    await asyncio.sleep(0)
+    for v in (2, 3, 4):
+        await paced.update_card(ref, version(v))  # coalesced while the first is on its way
+    await paced.update_card(CardRef("19:c;messageid=2", "2"), {"v": 10})  # a plain card still goes
+    release.set()
+    await first
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sent == [10, 1, 4] and rendered == [1, 4]  # 2 and 3 were never rendered
