@@ -3,7 +3,9 @@ and keeping the channel's copy current. Shared by dialogs/ideas.py and dialogs/c
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable
 
 from cards.ideas import IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
 from cards.idea_list import PAGE_MAX_IDEAS, ClarificationView, IdeaListView, ListedIdea, MergedView
@@ -15,7 +17,7 @@ from trajectory.ports import UnitOfWork
 
 from .card_data import int_of
 from .context import Deps
-from .language import in_trajectory_language
+from .language import in_trajectory_language, shared_by
 from .refusals import describe
 from .turn import Answer, Turn
 
@@ -203,20 +205,71 @@ async def load_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
     return trajectory, step
 
 
-async def _channel_copy(uow: UnitOfWork, trajectory: Trajectory, step: Step,
-                        reads: StepReads) -> tuple[CardRef | None, dict[str, Any] | None]:
+@dataclass(frozen=True)
+class ClickCards:
+    """What a click answers with, read in its unit of work and rendered after the commit: the
+    clicker's card and, after a change, the channel's copy, rendered only if its update is sent."""
+
+    personal: Callable[[], dict[str, Any]]
+    shared_ref: CardRef | None = None
+    shared: Callable[[], dict[str, Any]] | None = None
+
+    async def answer(self, deps: Deps) -> Answer:
+        personal = self.personal()
+        if self.shared_ref is not None and self.shared is not None:
+            await deps.messenger.update_card(self.shared_ref, self.shared)
+        return Answer(card=personal)
+
+
+def _for_channel(trajectory: Trajectory, render: Callable[[Any], dict[str, Any]], view: Any) -> Callable[[], dict[str, Any]]:
+    def card() -> dict[str, Any]:
+        with shared_by(trajectory):
+            return render(view)
+    return card
+
+
+async def _channel_view(uow: UnitOfWork, trajectory: Trajectory, step: Step,
+                        reads: StepReads) -> tuple[CardRef | None, Callable[[], dict[str, Any]] | None]:
     """The channel's copy and where it is: the live card while the step is open, else its summary."""
-    if step.state is StepState.OPEN:
-        return step.card, await shared_card(uow, trajectory, step, reads) if step.card else None
-    ref = await uow.ideas.summary_card(step.id) if step.id is not None else None
-    return ref, await shared_summary(uow, trajectory, step, reads) if ref else None
+    with shared_by(trajectory):
+        if step.state is StepState.OPEN:
+            if step.card is None:
+                return None, None
+            return step.card, _for_channel(trajectory, render_ideas_card,
+                                           await live_view(uow, trajectory, step, None, reads=reads))
+        ref = await uow.ideas.summary_card(step.id) if step.id is not None else None
+        if ref is None:
+            return None, None
+        return ref, _for_channel(trajectory, render_ideas_summary,
+                                 await summary_view(uow, trajectory, step, None, reads=reads))
+
+
+async def read_cards(
+    uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None,
+    is_error: bool, changed: bool, *, summary: bool | None = None, start: int | None = None,
+) -> ClickCards:
+    """The clicker's own view of the card they clicked; after a change, the channel's copy too.
+
+    ``summary``: None = whichever card is live (the summary once the step closed). Both cards come
+    from one read of the step's rows."""
+    reads = StepReads(uow, trajectory, step)
+    if step.state is StepState.CLOSED and (summary is None or summary):
+        personal = partial(render_ideas_summary,
+                           await summary_view(uow, trajectory, step, viewer, notice, is_error, start, reads))
+    else:
+        personal = partial(render_ideas_card,
+                           await live_view(uow, trajectory, step, viewer, notice, is_error, start, reads))
+    if not changed:
+        return ClickCards(personal)
+    ref, shared = await _channel_view(uow, trajectory, step, reads)
+    return ClickCards(personal, ref, shared)
 
 
 async def update_shared(deps: Deps, step_id: int) -> None:
     """Bring the channel's copy up to date."""
     async with deps.uows() as uow:
         trajectory, step = await load_step(uow, step_id)
-        ref, content = await _channel_copy(uow, trajectory, step, StepReads(uow, trajectory, step))
+        ref, content = await _channel_view(uow, trajectory, step, StepReads(uow, trajectory, step))
     if ref is not None and content is not None:
         await deps.messenger.update_card(ref, content)
 
@@ -225,27 +278,13 @@ async def respond(
     deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool, *,
     summary: bool | None = None, start: int | None = None,
 ) -> Answer:
-    """The clicking member's own view of the card they clicked; after a change, the channel's copy too.
-
-    ``summary``: None = whichever card is live (the summary once the step closed). Both cards come
-    from one unit of work and one read of the step's ideas."""
-    ref: CardRef | None = None
-    shared: dict[str, Any] | None = None
+    """``read_cards`` in a unit of work of its own, then the answer (see dialogs/idea_clicks.py for a
+    click that changes something and reads its answer in one)."""
     try:
         async with deps.uows() as uow:
             trajectory, step = await load_step(uow, step_id)
-            reads = StepReads(uow, trajectory, step)
-            closed = step.state is StepState.CLOSED
-            if closed and (summary is None or summary):
-                view = await summary_view(uow, trajectory, step, turn.actor, notice, is_error, start, reads)
-                personal = render_ideas_summary(view)
-            else:
-                live = await live_view(uow, trajectory, step, turn.actor, notice, is_error, start, reads)
-                personal = render_ideas_card(live)
-            if changed:
-                ref, shared = await _channel_copy(uow, trajectory, step, reads)
+            cards = await read_cards(uow, trajectory, step, turn.actor, notice, is_error, changed,
+                                     summary=summary, start=start)
     except NotFound as refusal:
         return Answer(text=describe(refusal))
-    if ref is not None and shared is not None:
-        await deps.messenger.update_card(ref, shared)
-    return Answer(card=personal)
+    return await cards.answer(deps)

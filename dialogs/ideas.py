@@ -7,17 +7,16 @@ from typing import Any
 from cards import verbs
 from cards.ideas import setup_fields as setup_fields
 from cards.setup import step_input
-from cards.texts import t
 from trajectory import services
-from trajectory.errors import DomainError, NotFound
 from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from . import clarify
-from .card_data import apply_once, int_of, post_step_card
+from .card_data import int_of, post_step_card
 from .context import Deps
-from .idea_views import respond, shared_card, shared_summary, start_of
-from .refusals import describe
+from .idea_clicks import click, step_in_data, step_of_idea
+from .idea_views import shared_card, shared_summary, start_of
+from .scope import checked_inside
 from .turn import Answer, Turn
 
 
@@ -45,64 +44,49 @@ async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
             await uow.commit()
 
 
-async def _respond(deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool) -> Answer:
-    """The clicking member's view of the live card (adding, editing, withdrawing happen there)."""
-    return await respond(deps, turn, step_id, notice, is_error, changed, summary=False)
-
-
-async def _step_of_idea(deps: Deps, idea_id: int) -> int | None:
-    async with deps.uows() as uow:
-        idea = await uow.ideas.get(idea_id)
-    return idea.step_id if idea else None
-
-
-async def _apply(deps: Deps, turn: Turn, step_id: int | None, action, done: str) -> Answer:
-    """Run one change in its own unit of work, applied once per activity id."""
-    if step_id is None:
-        return Answer(text=describe(NotFound(what="idea")))
-    try:
-        await apply_once(deps, turn, action)
-    except DomainError as refusal:
-        return await _respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    return await _respond(deps, turn, step_id, t(done), False, changed=True)
-
-
+@checked_inside
 async def add(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, step_id = turn.actor, int_of(data, "step_id")
 
-    async def action(uow: UnitOfWork) -> None:
-        await services.add_idea(uow, step_id, actor, data.get(verbs.IDEA_TEXT), turn.now)
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
+        await services.add_idea(uow, step_id, actor, data.get(verbs.IDEA_TEXT), turn.now, trajectory=trajectory)
 
-    return await _apply(deps, turn, step_id, action, "ideas.added")
+    return await (await click(deps, turn, data, step_in_data(data), via="step_id", change=change,
+                              done="ideas.added", summary=False)).answer(deps)
 
 
+@checked_inside
 async def edit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
     text = data.get(f"{verbs.EDIT_TEXT_PREFIX}{idea_id}")
 
-    async def action(uow: UnitOfWork) -> None:
-        await services.edit_idea(uow, idea_id, version, actor, text, turn.now)
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
+        await services.edit_idea(uow, idea_id, version, actor, text, turn.now, trajectory=trajectory)
 
-    return await _apply(deps, turn, await _step_of_idea(deps, idea_id), action, "ideas.edited")
+    return await (await click(deps, turn, data, step_of_idea(data), via="idea_id", change=change,
+                              done="ideas.edited", missing="idea", summary=False)).answer(deps)
 
 
+@checked_inside
 async def withdraw(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
 
-    async def action(uow: UnitOfWork) -> None:
-        await services.withdraw_idea(uow, idea_id, version, actor, turn.now)
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
+        await services.withdraw_idea(uow, idea_id, version, actor, turn.now, trajectory=trajectory)
 
-    return await _apply(deps, turn, await _step_of_idea(deps, idea_id), action, "ideas.withdrawn")
+    return await (await click(deps, turn, data, step_of_idea(data), via="idea_id", change=change,
+                              done="ideas.withdrawn", missing="idea", summary=False)).answer(deps)
 
 
+@checked_inside
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     """A refresh, "Show my ideas", or a page of everyone's ideas; of the summary with ``summary``."""
     summary = data.get("summary") is True
-    return await respond(deps, turn, int_of(data, "step_id"), None, False, changed=False, summary=summary,
-                         start=start_of(data))
+    return await (await click(deps, turn, data, step_in_data(data), via="step_id", summary=summary,
+                              start=start_of(data))).answer(deps)
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:

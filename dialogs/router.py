@@ -29,7 +29,8 @@ async def _handle_action(deps: Deps, turn: Turn, verb: object, data: object) -> 
     if turn.actor is None:
         return Answer(text=t("error.unknown_identity"))
     try:
-        await scope.check(deps, turn, data)
+        if not scope.checks_scope(handler):
+            await scope.check(deps, turn, data)
         return await handler(deps, turn, data)
     except DomainError as refusal:
         return Answer(text=describe(refusal))

@@ -7,7 +7,7 @@ clicking member must be on the owning team's roster when Blend knows that roster
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from cards import verbs
 from trajectory.errors import ForeignObject, InvalidInput
@@ -18,6 +18,8 @@ from . import log_context
 from .card_data import int_of
 from .context import Deps
 from .turn import Turn
+
+H = TypeVar("H")
 
 ID_KEYS = ("trajectory_id", "step_id", "idea_id", "clarification_id", verbs.MERGE_TARGET)
 
@@ -34,9 +36,7 @@ async def _belongs(uow: UnitOfWork, turn: Turn, channel: ChannelRef) -> bool:
     return not roster or any(person.aad_id == turn.actor.aad_id for person in roster if turn.actor)
 
 
-async def check(deps: Deps, turn: Turn, data: dict[str, Any]) -> None:
-    """Raise ForeignObject when the data names an object outside this conversation's reach.
-    Ids that aren't numbers or name nothing are left to the handler (it refuses them itself)."""
+def _ids(data: dict[str, Any]) -> list[tuple[str, int]]:
     ids = []
     for key in ID_KEYS:
         if key in data:
@@ -44,14 +44,40 @@ async def check(deps: Deps, turn: Turn, data: dict[str, Any]) -> None:
                 ids.append((key, int_of(data, key)))
             except InvalidInput:
                 continue
-    if not ids:
+    return ids
+
+
+Homes = dict[tuple[str, int], tuple[int, ChannelRef]]
+
+
+async def check(deps: Deps, turn: Turn, data: dict[str, Any]) -> None:
+    """Raise ForeignObject when the data names an object outside this conversation's reach.
+    Ids that aren't numbers or name nothing are left to the handler (it refuses them itself)."""
+    if not _ids(data):
         return
     async with deps.uows() as uow:
-        for key, object_id in ids:
-            home = await uow.trajectories.home_of(KINDS[key], object_id)
-            if home is None:
-                continue
-            trajectory_id, channel = home
-            log_context.bind(trajectory_id=trajectory_id, step_id=object_id if key == "step_id" else None)
-            if not await _belongs(uow, turn, channel):
-                raise ForeignObject()
+        await check_in(uow, turn, data)
+
+
+async def check_in(uow: UnitOfWork, turn: Turn, data: dict[str, Any], known: Homes | None = None) -> None:
+    """``check`` inside the caller's unit of work (a click's one transaction); ``known``: the homes of
+    ids the caller has already read, (key, id) -> (trajectory id, channel), asked no further."""
+    for key, object_id in _ids(data):
+        home = (known or {}).get((key, object_id)) or await uow.trajectories.home_of(KINDS[key], object_id)
+        if home is None:
+            continue
+        trajectory_id, channel = home
+        log_context.bind(trajectory_id=trajectory_id, step_id=object_id if key == "step_id" else None)
+        if not await _belongs(uow, turn, channel):
+            raise ForeignObject()
+
+
+def checked_inside(handler: H) -> H:
+    """Mark a card-action handler that calls ``check_in`` in its own unit of work: the router then
+    doesn't open one for ``check`` first (issue 9: one unit of work per click)."""
+    handler.checks_scope = True  # type: ignore[attr-defined]
+    return handler
+
+
+def checks_scope(handler: object) -> bool:
+    return getattr(handler, "checks_scope", False) is True

@@ -113,43 +113,48 @@ async def edit_setup(
     return trajectory
 
 
-async def _open_ideas_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
-    trajectory = await uow.trajectories.by_step(step_id)
+async def _open_ideas_step(uow: UnitOfWork, step_id: int, loaded: Trajectory | None = None) -> tuple[Trajectory, Step]:
+    # ``loaded``: the step's trajectory, already read in this unit of work by the caller (one read per click).
+    trajectory = loaded if loaded is not None and loaded.step(step_id) is not None else \
+        await uow.trajectories.by_step(step_id)
     step = trajectory.step(step_id) if trajectory else None
     if trajectory is None or step is None:
         raise NotFound(what="step")
     return trajectory, step
 
 
-async def add_idea(uow: UnitOfWork, step_id: int, actor: Person, text: object, now: datetime) -> Idea:
-    _, step = await _open_ideas_step(uow, step_id)
+async def add_idea(uow: UnitOfWork, step_id: int, actor: Person, text: object, now: datetime, *,
+                   trajectory: Trajectory | None = None) -> Idea:
+    _, step = await _open_ideas_step(uow, step_id, trajectory)
     count = await uow.ideas.count_active_by_author(step_id, actor.aad_id)
     idea = ideas.new_idea(step, actor, text, count, now)
     ideas.require_room(await uow.ideas.count_active(step_id))  # a count: no need to load every idea
     return await uow.ideas.add(idea)
 
 
-async def _own_idea(uow: UnitOfWork, idea_id: int, version: int) -> tuple[Step, Idea]:
+async def _own_idea(uow: UnitOfWork, idea_id: int, version: int, loaded: Trajectory | None) -> tuple[Step, Idea]:
     idea = await uow.ideas.get(idea_id)
     if idea is None:
         raise NotFound(what="idea")
     if idea.version != version:
         raise StaleVersion()
-    _, step = await _open_ideas_step(uow, idea.step_id)
+    _, step = await _open_ideas_step(uow, idea.step_id, loaded)
     return step, idea
 
 
 async def edit_idea(
-    uow: UnitOfWork, idea_id: int, version: int, actor: Person, text: object, now: datetime
+    uow: UnitOfWork, idea_id: int, version: int, actor: Person, text: object, now: datetime, *,
+    trajectory: Trajectory | None = None,
 ) -> Idea:
-    step, idea = await _own_idea(uow, idea_id, version)
+    step, idea = await _own_idea(uow, idea_id, version, trajectory)
     ideas.edit_idea(step, idea, actor, text, now)
     await uow.ideas.save(idea, expected_version=version)
     return idea
 
 
-async def withdraw_idea(uow: UnitOfWork, idea_id: int, version: int, actor: Person, now: datetime) -> Idea:
-    step, idea = await _own_idea(uow, idea_id, version)
+async def withdraw_idea(uow: UnitOfWork, idea_id: int, version: int, actor: Person, now: datetime, *,
+                        trajectory: Trajectory | None = None) -> Idea:
+    step, idea = await _own_idea(uow, idea_id, version, trajectory)
     ideas.withdraw_idea(step, idea, actor, now)
     await uow.ideas.save(idea, expected_version=version)
     # Duplicates a facilitator merged into it would vanish with it: they stand on their own again.

@@ -128,3 +128,13 @@ async def test_next_closes_the_step_with_a_summary(harness: Harness):
         stored = await uow.trajectories.by_step(step_id)
     assert stored.steps[0].state is StepState.CLOSED
     assert len(await ideas(harness, step_id)) == 2
+
+
+async def test_a_refused_click_stores_nothing_not_even_its_activity(harness: Harness):
+    step_id = await started(harness)
+    refused = card_of(await harness.act(BOB, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "x" * 5000},
+                                        activity_id="f:refused"))
+    assert any("too long" in t for t in card_texts(refused))
+    # The claim went with the refusal: the same activity id is not taken for a re-delivery.
+    await harness.act(BOB, verbs.IDEAS_ADD, {"step_id": step_id, verbs.IDEA_TEXT: "Fixed"}, activity_id="f:refused")
+    assert await ideas(harness, step_id) == [("Bob Builder", "Fixed")]
