@@ -178,17 +178,21 @@ def _entry(view: IdeaListView, idea: ListedIdea, shown_clarifications: int, show
     return {"type": "Container", "items": [row], "separator": not first, "spacing": "Medium"}
 
 
-def _fitting_entry(view: IdeaListView, idea: ListedIdea, budget: int, first: bool, must: bool) -> Json | None:
-    """The idea in full if it fits. The first of a page is shortened (fewer clarifications and merged
-    duplicates shown) until it fits; with ``must`` it is shown even if it still doesn't (a page of
-    its own: the budget then holds a whole worst-case idea), so paging always moves on."""
+def _fitting_entry(view: IdeaListView, idea: ListedIdea, budget: int, first: bool,
+                   must: bool) -> tuple[Json, int] | None:
+    """The idea in full if it fits, with its size. The first of a page is shortened (fewer
+    clarifications and merged duplicates shown) until it fits; with ``must`` it is shown even if it
+    still doesn't (a page of its own: the budget then holds a whole worst-case idea), so paging
+    always moves on. Each entry is serialised once to size it (json.dumps was most of a page's cost)."""
     shown_c = min(len(idea.clarifications), MAX_CLARIFICATIONS_SHOWN)
     shown_m = min(len(idea.merged), MAX_MERGED_SHOWN)
     entry = _entry(view, idea, shown_c, shown_m, first)
-    while first and size(entry) > budget and (shown_c or shown_m):
+    entry_size = size(entry)
+    while first and entry_size > budget and (shown_c or shown_m):
         shown_c, shown_m = (shown_c - 1, shown_m) if shown_c else (0, shown_m - 1)
         entry = _entry(view, idea, shown_c, shown_m, first)
-    return entry if size(entry) <= budget or (first and must) else None
+        entry_size = size(entry)
+    return (entry, entry_size) if entry_size <= budget or (first and must) else None
 
 
 def _paging(view: IdeaListView, first: int, last: int, remaining: int) -> list[Json]:
@@ -222,10 +226,11 @@ def render_idea_list(view: IdeaListView, budget: int, *, title: str | None = Non
     used = size(blocks) + reserve
     shown = 0
     for idea in view.ideas[start - view.offset:start - view.offset + PAGE_MAX_IDEAS]:
-        entry = _fitting_entry(view, idea, budget - used, first=shown == 0, must=must_show_one)
-        if entry is None:
+        fitting = _fitting_entry(view, idea, budget - used, first=shown == 0, must=must_show_one)
+        if fitting is None:
             break
-        used += size(entry) + 2  # ", " between elements
+        entry, entry_size = fitting
+        used += entry_size + 2  # ", " between elements
         blocks.append(entry)
         shown += 1
     blocks.extend(_paging(view, start, start + shown, view.count - start - shown))

@@ -225,3 +225,23 @@ def test_a_personal_view_full_of_own_ideas_still_offers_everyones_ideas():
     assert _size(card) <= MAX_CARD_BYTES
     assert find_actions(card, verbs.IDEAS_EDIT)  # the member's own ideas come first
     assert any("start" in a["data"] for a in find_actions(card, verbs.IDEAS_REFRESH))
+
+
+ESCAPED_TEXTS = ['"quoted" \\ back\\slash', "ctl \x00\x01\x1f\x7f\t\n\r", "emoji \U0001F600\U0001F44D\u200d",
+                 "na\u00efve caf\u00e9 \u60f3", "</script>&<>'", "\u2028\u2029"]
+
+
+@pytest.mark.parametrize("budget", [3_000, 9_000, 26_000])
+def test_a_page_of_hostile_texts_stays_within_its_budget_as_serialised(budget):
+    """The list sizes each entry as json.dumps writes it (escapes: quotes, backslashes, control
+    characters, emoji as surrogate pairs, non-ASCII as \\uXXXX), so what is sent fits."""
+    from cards.idea_list import render_idea_list
+    ideas = [idea(n, text=ESCAPED_TEXTS[n % len(ESCAPED_TEXTS)] * (n % 40 + 1),
+                  clarifications=[clar(n * 10 + k, text=ESCAPED_TEXTS[k % len(ESCAPED_TEXTS)] * 30,
+                                       answer=ESCAPED_TEXTS[(k + 1) % len(ESCAPED_TEXTS)] * 20) for k in range(n % 4)])
+             for n in range(1, 80)]
+    blocks = render_idea_list(listing(ideas), budget, must_show_one=False)
+    sent = json.dumps(blocks)
+    assert len(sent.encode()) == len(sent) <= budget  # ASCII: bytes are characters
+    shown = sum(1 for block in blocks if block["type"] == "Container")
+    assert shown >= (1 if budget < 26_000 else 5)
