@@ -11,13 +11,14 @@ so every page shows at least one idea and paging always moves on.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from . import verbs
 from .base import Json, execute, line, user_text
-from .texts import count, t
+from .texts import count, current_language, t
 from trajectory.kinds.clarifications import MAX_ANSWER_LENGTH, MAX_CLARIFICATION_LENGTH
 
 MAX_CLARIFICATIONS_SHOWN = 5
@@ -193,6 +194,22 @@ def _fitting_entry(view: IdeaListView, idea: ListedIdea, budget: int, first: boo
         entry = _entry(view, idea, shown_c, shown_m, first)
         entry_size = size(entry)
     return (entry, entry_size) if entry_size <= budget or (first and must) else None
+
+
+@functools.cache
+def _smallest_entry(language: str, can_ask: bool) -> int:
+    # A one-character idea by a nameless author with one-digit ids, nothing merged or asked: no entry
+    # serialises shorter (numbers and texts only grow; the separator is the shorter "true").
+    idea = ListedIdea(id=0, version=0, number=0, text="", author_name="")
+    return size(_entry(IdeaListView(step_id=0, ideas=[idea], can_ask=can_ask), idea, 0, 0, first=False))
+
+
+def most_entries(budget: int, can_ask: bool, own: int = 0) -> int:
+    """At most how many ideas a page within ``budget`` bytes can show, for reading no more than that:
+    the budget over the smallest entry possible. With ``can_ask`` every idea but the viewer's own
+    (``own`` of them) carries an ask form. Never below what fits, so a page is never cut short."""
+    fitting = budget // (_smallest_entry(current_language(), can_ask) + 2) + 1  # ", " between entries
+    return min(PAGE_MAX_IDEAS, fitting + own)
 
 
 def _paging(view: IdeaListView, first: int, last: int, remaining: int) -> list[Json]:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from . import verbs
 from .base import Json, card, execute, heading, line, notice, refresh, user_text, when
-from .idea_list import PAGE_MAX_IDEAS, IdeaListView, render_idea_list, size
+from .idea_list import PAGE_MAX_IDEAS, IdeaListView, most_entries, render_idea_list, size
 from .setup import step_input
 from .texts import count, t
 from trajectory.kinds.ideas import MAX_IDEAS_PER_PERSON
@@ -99,6 +99,11 @@ def _closed(view: IdeasCardView) -> Json:
     if view.notice:
         body.append(notice(view.notice, attention=view.notice_is_error))
     return card(body)
+
+
+def live_page_size(can_ask: bool, own: int) -> int:
+    """How many active ideas the live card's page reads at most (see idea_list.most_entries)."""
+    return most_entries(CARD_BUDGET_BYTES, can_ask, own)
 
 
 def _with_list(body: list[Json], actions: list[Json], refresh_block: Json | None, listing: IdeaListView | None,

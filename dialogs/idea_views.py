@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
-from cards.ideas import IdeasCardView, IdeaView, SummaryView, render_ideas_card, render_ideas_summary
+from cards.ideas import IdeasCardView, IdeaView, SummaryView, live_page_size, render_ideas_card, render_ideas_summary
 from cards.idea_list import PAGE_MAX_IDEAS, ClarificationView, IdeaListView, ListedIdea, MergedView
 from trajectory.errors import NotFound
 from trajectory.kinds.clarifications import Clarification, takes_clarifications
@@ -50,7 +50,7 @@ class StepReads:
         self._clarifications: list[Clarification] | None = None
         self._refresh_ids: list[str] | None = None
         self._counts: tuple[int, int] | None = None
-        self._pages: dict[int, list[Idea]] = {}
+        self._pages: dict[int, tuple[int, list[Idea]]] = {}  # start -> (limit, ideas)
         self._about: dict[tuple[int, ...], list[Clarification]] = {}
 
     async def ideas(self) -> list[Idea]:
@@ -75,10 +75,11 @@ class StepReads:
             self._counts = await self._uow.ideas.card_counts(self._step_id)
         return self._counts
 
-    async def page(self, start: int) -> list[Idea]:
-        if start not in self._pages:
-            self._pages[start] = await self._uow.ideas.card_page(self._step_id, start, PAGE_MAX_IDEAS)
-        return self._pages[start]
+    async def page(self, start: int, limit: int = PAGE_MAX_IDEAS) -> list[Idea]:
+        """Up to ``limit`` active ideas from ``start`` (a page read for more serves fewer too)."""
+        if start not in self._pages or self._pages[start][0] < limit:
+            self._pages[start] = (limit, await self._uow.ideas.card_page(self._step_id, start, limit))
+        return self._pages[start][1]
 
     async def clarifications_on(self, ideas: list[Idea]) -> list[Clarification]:
         ids = tuple(i.id for i in ideas if i.id is not None)
@@ -98,11 +99,12 @@ async def listing(
 
 
 async def page_listing(trajectory: Trajectory, step: Step, viewer: Person | None, start: int,
-                       reads: StepReads) -> IdeaListView:
-    """The active ideas a card can show from ``start`` on (one page), as ``listing`` numbers them."""
+                       reads: StepReads, own: int = 0) -> IdeaListView:
+    """The active ideas a card can show from ``start`` on (one page), as ``listing`` numbers them:
+    no more than fit the card (``own``: how many are the viewer's, listed without an ask form)."""
     total = (await reads.counts())[0]
     first = max(0, min(start, max(total - 1, 0)))  # where render_idea_list starts the page
-    ideas = await reads.page(first)
+    ideas = await reads.page(first, live_page_size(takes_clarifications(step), own))
     return _listed(trajectory, step, viewer, ideas, await reads.clarifications_on(ideas), start, False,
                    offset=first, total=total)
 
@@ -165,7 +167,7 @@ async def live_view(
         mine=mine,
         notice=notice,
         notice_is_error=is_error,
-        listing=await page_listing(trajectory, step, viewer, start or 0, reads)
+        listing=await page_listing(trajectory, step, viewer, start or 0, reads, len(mine or ()))
         if step.state is StepState.OPEN else None,
         browsing=start is not None,
         has_summary=step.state is StepState.CLOSED,

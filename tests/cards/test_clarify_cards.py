@@ -245,3 +245,18 @@ def test_a_page_of_hostile_texts_stays_within_its_budget_as_serialised(budget):
     assert len(sent.encode()) == len(sent) <= budget  # ASCII: bytes are characters
     shown = sum(1 for block in blocks if block["type"] == "Container")
     assert shown >= (1 if budget < 26_000 else 5)
+
+
+@pytest.mark.parametrize("can_ask, own", [(True, 0), (True, 10), (False, 0)])
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_live_page_read_no_further_than_it_can_show_shows_the_same(can_ask, own, language):
+    """The live card reads at most live_page_size ideas; the smallest ideas possible (one character,
+    no author name) show no fewer that way than from everything."""
+    from cards.ideas import live_page_size
+    from cards.texts import speaking
+    tiny = [ListedIdea(id=n, version=0, number=n + 1, text="x", author_name="", yours=n < own) for n in range(150)]
+    with speaking(language):
+        limit = live_page_size(can_ask, own)
+        full = live(IdeaListView(step_id=4, ideas=tiny, can_ask=can_ask, total=150), mine=[])
+        read = live(IdeaListView(step_id=4, ideas=tiny[:limit], can_ask=can_ask, total=150), mine=[])
+    assert read == full and limit < 100
