@@ -184,6 +184,12 @@ def delivery_key(activity: Activity | Json) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def locale_of(activity: Activity | Json) -> str:
+    """The member's Teams locale ("en-US" when missing or not a string)."""
+    locale = activity_json(activity).get("locale")
+    return locale if isinstance(locale, str) and locale else "en-US"
+
+
 def turn_of(activity: Activity | Json, now: datetime) -> Turn:
     data = activity_json(activity)
     conversation = data.get("conversation")
@@ -194,7 +200,7 @@ def turn_of(activity: Activity | Json, now: datetime) -> Turn:
         conversation_id=(conversation.get("id") if isinstance(conversation, dict) else None) or "",
         channel=channel_of(data),
         time_zone=time_zone_of(data),
-        locale=data.get("locale") or "en-US",
+        locale=locale_of(data),
     )
 
 

@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # Teams messages are <= 100 KB; leave room for invokes with card data
 
 
-def apology(locale: str | None) -> str:
+def apology(locale: object) -> str:
     """The catalog's error.internal, in the language of whoever is waiting for an answer."""
-    return translate(language_of(locale), "error.internal")
+    return translate(language_of(locale if isinstance(locale, str) else None), "error.internal")
 
 
 APOLOGY = apology(None)  # English: activities without a locale

@@ -18,7 +18,7 @@ from trajectory.files import FileStore
 from trajectory.meetings import MeetingScheduler, MemberDirectory
 from trajectory.ports import UnitOfWork
 
-from .activity import MAX_TEXT_LENGTH, activity_json, card_action_of, command_text, turn_of
+from .activity import MAX_TEXT_LENGTH, activity_json, card_action_of, command_text, locale_of, turn_of
 from .answers import MESSAGE_TYPE, invoke_body, reply_of
 from .card_json import CardJson
 from .messenger import paced_turn_messenger
@@ -63,7 +63,7 @@ class BlendBot(TeamsActivityHandler):
         text = command_text(data)
         if text is None:
             # An Action.Submit from an old or forged card: Blend's cards only use Action.Execute.
-            return Answer(text=translate(language_of(data.get("locale")), "error.bad_action"))
+            return Answer(text=translate(language_of(locale_of(data)), "error.bad_action"))
         return await commands.run(self.deps(messenger), turn_of(data, self._clock()), text)
 
     async def answer_card_action(self, data: dict[str, Any], messenger: Messenger) -> Answer:

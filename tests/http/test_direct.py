@@ -423,3 +423,17 @@ async def test_a_jobs_429_is_retried_and_a_refused_1on1_post_reaches_the_caller(
             await channels.run(stored_channel("https://evil.example/"), [], lambda m: m.team_members())
     finally:
         await teams.server.close()
+
+
+@pytest.mark.parametrize("fields", [{"locale": 5}, {"text": 5}, {"entities": [{"type": None}, {"type": "mention"}]},
+                                    {"recipient": None}, {"id": None}], ids=["locale", "text", "mentions", "recipient", "id"])
+async def test_odd_but_valid_fields_get_an_answer_not_a_500(serve, sessions, recorder, fields):
+    bot, _, direct, http = await app_paths(sessions)
+    client = await serve(direct, bot)
+    try:
+        response = await client.post("/api/messages", json=activity(recorder.url, **fields))
+        assert response.status == 201
+        response = await client.post("/api/messages", json={**card_action(recorder.url, "v", {}), **fields})
+        assert response.status == 200
+    finally:
+        await http.close()
