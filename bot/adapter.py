@@ -2,7 +2,8 @@
 
 The stock ``CloudAdapter.process`` answers malformed input, bad bearer tokens and every
 successful ``on_adaptive_card_invoke`` with HTTP 500 (the invoke body is serialised twice). Here the
-request is validated and authenticated first, and only then handed to the SDK's turn pipeline.
+request is validated and authenticated first, and only then handed to the SDK's turn pipeline, or,
+for messages and card actions, to the direct path (bot/direct.py), which skips that pipeline.
 """
 
 from __future__ import annotations
