@@ -188,12 +188,29 @@ def _fitting_entry(view: IdeaListView, idea: ListedIdea, budget: int, first: boo
     shown_c = min(len(idea.clarifications), MAX_CLARIFICATIONS_SHOWN)
     shown_m = min(len(idea.merged), MAX_MERGED_SHOWN)
     entry = _entry(view, idea, shown_c, shown_m, first)
-    entry_size = size(entry)
+    entry_size = _entry_size(entry, view, idea, shown_c, shown_m, first)
     while first and entry_size > budget and (shown_c or shown_m):
         shown_c, shown_m = (shown_c - 1, shown_m) if shown_c else (0, shown_m - 1)
         entry = _entry(view, idea, shown_c, shown_m, first)
-        entry_size = size(entry)
+        entry_size = _entry_size(entry, view, idea, shown_c, shown_m, first)
     return (entry, entry_size) if entry_size <= budget or (first and must) else None
+
+
+_SIZES: dict[tuple[object, ...], int] = {}
+_SIZES_KEPT = 2048
+
+
+def _entry_size(entry: Json, view: IdeaListView, idea: ListedIdea, shown_c: int, shown_m: int, first: bool) -> int:
+    """``size(entry)``, remembered by everything the entry is made of: every click renders the same
+    first page of ideas (twice: the clicker's card and the channel's), and hashing an idea costs a
+    fraction of serialising its entry."""
+    key = (current_language(), view.can_ask, view.can_merge, idea, shown_c, shown_m, first)
+    known = _SIZES.get(key)
+    if known is None:
+        known = _SIZES[key] = size(entry)
+        if len(_SIZES) > _SIZES_KEPT:
+            del _SIZES[next(iter(_SIZES))]  # the oldest
+    return known
 
 
 @functools.cache

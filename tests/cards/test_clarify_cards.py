@@ -240,11 +240,29 @@ def test_a_page_of_hostile_texts_stays_within_its_budget_as_serialised(budget):
                   clarifications=[clar(n * 10 + k, text=ESCAPED_TEXTS[k % len(ESCAPED_TEXTS)] * 30,
                                        answer=ESCAPED_TEXTS[(k + 1) % len(ESCAPED_TEXTS)] * 20) for k in range(n % 4)])
              for n in range(1, 80)]
-    blocks = render_idea_list(listing(ideas), budget, must_show_one=False)
-    sent = json.dumps(blocks)
-    assert len(sent.encode()) == len(sent) <= budget  # ASCII: bytes are characters
-    shown = sum(1 for block in blocks if block["type"] == "Container")
-    assert shown >= (1 if budget < 26_000 else 5)
+    from cards.texts import speaking
+    for language in ("en", "nl", "en"):  # entry sizes are remembered (per language): cold, then warm
+        with speaking(language):
+            blocks = render_idea_list(listing(ideas), budget, must_show_one=False)
+        sent = json.dumps(blocks)
+        assert len(sent.encode()) == len(sent) <= budget  # ASCII: bytes are characters
+        shown = sum(1 for block in blocks if block["type"] == "Container")
+        assert shown >= (1 if budget < 26_000 else 5)
+
+
+
+def test_a_remembered_entry_size_is_always_the_entrys_own():
+    from cards.idea_list import _fitting_entry
+    from cards.texts import speaking
+    edited = [idea(1, text="short"), idea(1, text="a longer text now"), idea(1, text="short", yours=True),
+              idea(1, text="short", clarifications=[clar(5)]), idea(1, text="short", merged=[MergedView(7, 1, "m", "M")])]
+    for language in ("en", "nl", "en"):
+        with speaking(language):
+            for listed in edited:
+                for can_ask, can_merge, first in [(True, False, True), (True, True, False), (False, False, False)]:
+                    view = listing([listed], can_ask=can_ask, can_merge=can_merge)
+                    fitting = _fitting_entry(view, listed, 10**6, first=first, must=True)
+                    assert fitting is not None and fitting[1] == len(json.dumps(fitting[0]))
 
 
 @pytest.mark.parametrize("can_ask, own", [(True, 0), (True, 10), (False, 0)])
