@@ -17,6 +17,7 @@ from trajectory.kinds.vote import Ballot, VoteOption
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
+from . import scope
 from .card_data import int_of, post_step_card
 from .context import Deps
 from .language import shared_by
@@ -132,15 +133,21 @@ Change = Callable[[UnitOfWork, Trajectory, Step, list[VoteOption]], Awaitable[An
 KEEP = object()
 
 
-async def _act(deps: Deps, turn: Turn, step_id: int, change: Change | None,
+async def _act(deps: Deps, turn: Turn, data: dict[str, Any], change: Change | None,
                done: Callable[[VoteCardView], str | None] | None) -> Answer:
-    """One unit of work per click: read the step, apply the change once per activity id, read
-    what both cards show, commit. A refusal is rolled back (its activity claim too) and answered
-    with the member's card and the reason. After a change the channel's shared card is updated."""
+    """One unit of work per click: read the step, check the click's scope, apply the change once
+    per activity id, read what both cards show, commit. A refusal is rolled back (its activity
+    claim too) and answered with the member's card and the reason. After a change the channel's
+    shared card is updated (rendered when sent). ForeignObject propagates to the router."""
     notice: Callable[[VoteCardView], str | None] | None = done
     is_error = changed = False
+    step_id = int_of(data, "step_id")
     async with deps.uows() as uow:
         trajectory = await uow.trajectories.by_step(step_id)
+        known: scope.Homes = {}
+        if trajectory is not None and trajectory.id is not None:
+            known[("step_id", step_id)] = (trajectory.id, trajectory.channel)
+        await scope.check_in(uow, turn, data, known)
         step = trajectory.step(step_id) if trajectory else None
         if trajectory is None or step is None or step.kind != vote.KIND.name:
             return Answer(text=describe(NotFound(what="step")))
@@ -166,7 +173,7 @@ async def _act(deps: Deps, turn: Turn, step_id: int, change: Change | None,
     if notice is not None:
         view = replace(view, notice=notice(view), notice_is_error=is_error)
     if changed and step.card is not None:
-        await deps.messenger.update_card(step.card, _shared(trajectory, step, reads))
+        await deps.messenger.update_card(step.card, lambda: _shared(trajectory, step, reads))
     return Answer(card=render_vote_card(view))
 
 
@@ -175,9 +182,10 @@ def _after_submit(view: VoteCardView) -> str:
     return t("vote.saved") if view.mine else t("vote.cleared")
 
 
+@scope.checked_inside
 async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
-    actor, step_id, version = turn.actor, int_of(data, "step_id"), int_of(data, "version")
+    actor, version = turn.actor, int_of(data, "version")
     by_option = _entries(data, verbs.VOTE_OPTION_PREFIX)
     by_place = _entries(data, verbs.VOTE_PLACE_PREFIX)
 
@@ -185,9 +193,10 @@ async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         # None: nothing stored (an empty ballot and no earlier one), so none to show either.
         return await vote_service.cast_ballot(uow, step, options, version, actor, by_option, by_place, turn.now)
 
-    return await _act(deps, turn, step_id, change, _after_submit)
+    return await _act(deps, turn, data, change, _after_submit)
 
 
+@scope.checked_inside
 async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor = turn.actor
@@ -196,11 +205,12 @@ async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
         await vote_service.reveal(uow, trajectory, step, actor, turn.now)
         return KEEP
 
-    return await _act(deps, turn, int_of(data, "step_id"), change, lambda _: t("vote.revealed"))
+    return await _act(deps, turn, data, change, lambda _: t("vote.revealed"))
 
 
+@scope.checked_inside
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _act(deps, turn, int_of(data, "step_id"), None, None)
+    return await _act(deps, turn, data, None, None)
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:
