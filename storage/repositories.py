@@ -137,9 +137,7 @@ class SqlTrajectoryRepository:
         return await self._load(m.trajectories.c.id == trajectory_id)
 
     async def active_in_channel(self, channel_id: str) -> Trajectory | None:
-        return await self._load(
-            m.trajectories.c.channel_id == channel_id, m.trajectories.c.state.in_(m.ACTIVE_STATES)
-        )
+        return await self._load_from(_ACTIVE_IN_CHANNEL, {"channel_id": channel_id})
 
     async def by_step(self, step_id: int) -> Trajectory | None:
         return await self._load_from(_BY_STEP, {"step_id": step_id})
@@ -272,6 +270,10 @@ _BY_STEP = (sa.select(m.trajectories)
             .where(m.trajectories.c.id == sa.select(m.steps.c.trajectory_id)
                    .where(m.steps.c.id == sa.bindparam("step_id")).scalar_subquery())
             .order_by(m.trajectories.c.id.desc()).limit(1))
+_ACTIVE_IN_CHANNEL = (sa.select(m.trajectories)
+                      .where(m.trajectories.c.channel_id == sa.bindparam("channel_id"),
+                             m.trajectories.c.state.in_(m.ACTIVE_STATES))
+                      .order_by(m.trajectories.c.id.desc()).limit(1))
 _STEPS_OF = (sa.select(m.steps).where(m.steps.c.trajectory_id == sa.bindparam("trajectory_id"))
              .order_by(m.steps.c.position))
 _FACILITATORS_OF = (sa.select(m.facilitators).where(m.facilitators.c.trajectory_id == sa.bindparam("trajectory_id"))
@@ -281,6 +283,28 @@ _MEMBERS = (sa.select(m.members).where(m.members.c.team_id == sa.bindparam("team
 
 # Active = not withdrawn and not merged into another idea (what a card lists and a vote offers).
 _ACTIVE_IDEA = sa.and_(m.ideas.c.state == IdeaState.ACTIVE.value, m.ideas.c.merged_into.is_(None))
+
+# What every idea click reads for the live card, built once (see above).
+_IDEA_OF_STEP = m.ideas.c.step_id == sa.bindparam("step_id")
+_COUNT_ACTIVE = sa.select(sa.func.count()).where(_IDEA_OF_STEP, _ACTIVE_IDEA)
+_CARD_COUNTS = sa.select(
+    sa.func.coalesce(sa.func.sum(sa.case((m.ideas.c.merged_into.is_(None), 1), else_=0)), 0),
+    sa.func.count(sa.distinct(m.ideas.c.author_aad_id)),
+).where(_IDEA_OF_STEP, m.ideas.c.state == IdeaState.ACTIVE.value)
+# One page of active ideas, and every merged duplicate of the step: they are few (a facilitator
+# merges them one by one), and chains of merges then resolve to the page's ideas.
+_CARD_PAGE = (
+    sa.select(m.ideas)
+    .where(_IDEA_OF_STEP, m.ideas.c.state == IdeaState.ACTIVE.value,
+           sa.or_(m.ideas.c.merged_into.is_not(None), m.ideas.c.id.in_(
+               sa.select(m.ideas.c.id).where(_IDEA_OF_STEP, _ACTIVE_IDEA)
+               .order_by(m.ideas.c.created_at, m.ideas.c.id)
+               .offset(sa.bindparam("start", type_=sa.Integer)).limit(sa.bindparam("limit", type_=sa.Integer)))))
+    .order_by(m.ideas.c.created_at, m.ideas.c.id)
+)
+_ACTIVE_BY_AUTHOR = (sa.select(m.ideas)
+                     .where(_IDEA_OF_STEP, m.ideas.c.author_aad_id == sa.bindparam("aad_id"), _ACTIVE_IDEA)
+                     .order_by(m.ideas.c.created_at, m.ideas.c.id))
 
 
 class SqlIdeaRepository:
@@ -327,44 +351,19 @@ class SqlIdeaRepository:
         return [_to_idea(r) for r in await self._session.execute(select)]
 
     async def count_active(self, step_id: int) -> int:
-        select = sa.select(sa.func.count()).where(m.ideas.c.step_id == step_id, _ACTIVE_IDEA)
-        return (await self._session.execute(select)).scalar_one()
+        return (await self._session.execute(_COUNT_ACTIVE, {"step_id": step_id})).scalar_one()
 
     async def card_counts(self, step_id: int) -> tuple[int, int]:
-        ideas = m.ideas
-        select = sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((ideas.c.merged_into.is_(None), 1), else_=0)), 0),
-            sa.func.count(sa.distinct(ideas.c.author_aad_id)),
-        ).where(ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value)
-        active, authors = (await self._session.execute(select)).one()
+        active, authors = (await self._session.execute(_CARD_COUNTS, {"step_id": step_id})).one()
         return int(active), int(authors)
 
     async def card_page(self, step_id: int, start: int, limit: int) -> list[Idea]:
-        ideas = m.ideas
-        page = (
-            sa.select(ideas.c.id)
-            .where(ideas.c.step_id == step_id, _ACTIVE_IDEA)
-            .order_by(ideas.c.created_at, ideas.c.id)
-            .offset(start)
-            .limit(limit)
-        )
-        # Merged duplicates are few (a facilitator merges them one by one): all of them, so chains
-        # of merges resolve to the page's ideas.
-        select = (
-            sa.select(ideas)
-            .where(ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value,
-                   sa.or_(ideas.c.merged_into.is_not(None), ideas.c.id.in_(page)))
-            .order_by(ideas.c.created_at, ideas.c.id)
-        )
-        return [_to_idea(r) for r in await self._session.execute(select)]
+        rows = await self._session.execute(_CARD_PAGE, {"step_id": step_id, "start": start, "limit": limit})
+        return [_to_idea(r) for r in rows]
 
     async def active_by_author(self, step_id: int, aad_id: str) -> list[Idea]:
-        select = (
-            sa.select(m.ideas)
-            .where(m.ideas.c.step_id == step_id, m.ideas.c.author_aad_id == aad_id, _ACTIVE_IDEA)
-            .order_by(m.ideas.c.created_at, m.ideas.c.id)
-        )
-        return [_to_idea(r) for r in await self._session.execute(select)]
+        rows = await self._session.execute(_ACTIVE_BY_AUTHOR, {"step_id": step_id, "aad_id": aad_id})
+        return [_to_idea(r) for r in rows]
 
     async def author_ids(self, step_id: int) -> set[str]:
         ideas = m.ideas
