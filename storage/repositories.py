@@ -302,6 +302,8 @@ _CARD_PAGE = (
                .offset(sa.bindparam("start", type_=sa.Integer)).limit(sa.bindparam("limit", type_=sa.Integer)))))
     .order_by(m.ideas.c.created_at, m.ideas.c.id)
 )
+_COUNT_ACTIVE_BY_AUTHOR = sa.select(sa.func.count()).where(
+    _IDEA_OF_STEP, m.ideas.c.author_aad_id == sa.bindparam("aad_id"), _ACTIVE_IDEA)
 _ACTIVE_BY_AUTHOR = (sa.select(m.ideas)
                      .where(_IDEA_OF_STEP, m.ideas.c.author_aad_id == sa.bindparam("aad_id"), _ACTIVE_IDEA)
                      .order_by(m.ideas.c.created_at, m.ideas.c.id))
@@ -372,12 +374,8 @@ class SqlIdeaRepository:
         return set((await self._session.execute(select)).scalars())
 
     async def count_active_by_author(self, step_id: int, aad_id: str) -> int:
-        select = sa.select(sa.func.count()).where(
-            m.ideas.c.step_id == step_id,
-            m.ideas.c.author_aad_id == aad_id,
-            _ACTIVE_IDEA,
-        )
-        return (await self._session.execute(select)).scalar_one()
+        counted = await self._session.execute(_COUNT_ACTIVE_BY_AUTHOR, {"step_id": step_id, "aad_id": aad_id})
+        return counted.scalar_one()
 
     # ---- merges and the summary card (clarifications on ideas)
 
