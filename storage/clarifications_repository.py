@@ -14,6 +14,13 @@ from trajectory.model import Person
 from . import models as m
 
 
+# What every idea click reads (the clarifications on one page of ideas), built once: composing a
+# statement costs several times executing it from SQLAlchemy's cache (issue 9).
+_ABOUT_IDEAS = (sa.select(m.clarifications)
+                .where(m.clarifications.c.idea_id.in_(sa.bindparam("idea_ids", expanding=True)))
+                .order_by(m.clarifications.c.created_at, m.clarifications.c.id))
+
+
 def _to_clarification(row: sa.Row[Any]) -> Clarification:
     return Clarification(
         step_id=row.step_id,
@@ -78,9 +85,7 @@ class SqlClarificationRepository:
     async def for_ideas(self, idea_ids: list[int]) -> list[Clarification]:
         if not idea_ids:
             return []
-        table = m.clarifications
-        select = sa.select(table).where(table.c.idea_id.in_(idea_ids)).order_by(table.c.created_at, table.c.id)
-        return [_to_clarification(r) for r in await self._session.execute(select)]
+        return [_to_clarification(r) for r in await self._session.execute(_ABOUT_IDEAS, {"idea_ids": idea_ids})]
 
     async def count_by_asker(self, step_id: int, aad_id: str) -> int:
         table = m.clarifications

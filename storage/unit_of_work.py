@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Callable
+from typing import Any, Callable
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import models as m
@@ -17,6 +18,9 @@ from .meeting_repository import SqlMeetingRepository
 from .participation import SqlParticipation
 from .repositories import SqlChannelRepository, SqlIdeaRepository, SqlTrajectoryRepository
 from .vote_repository import SqlVoteRepository
+
+
+_CLAIMS: dict[str, Any] = {}  # dialect name -> the activity claim's INSERT ... ON CONFLICT DO NOTHING
 
 
 class SqlUnitOfWork:
@@ -73,11 +77,16 @@ class SqlUnitOfWork:
         id waits on the primary key until the first transaction ends, then sees the conflict
         (or wins, if the first rolled back). On SQLite the IMMEDIATE transaction serialises it.
         """
-        insert = upsert_insert(self.session, m.processed_activities).values(
-            activity_id=activity_id, received_at=datetime.now(UTC)
-        )
-        insert = insert.on_conflict_do_nothing(index_elements=[m.processed_activities.c.activity_id])
-        claimed = await self.session.execute(insert.returning(m.processed_activities.c.activity_id))
+        name = self.session.get_bind().dialect.name
+        if (insert := _CLAIMS.get(name)) is None:  # built once per database kind (every click claims)
+            table = m.processed_activities
+            insert = _CLAIMS[name] = (
+                upsert_insert(self.session, table)
+                .values(activity_id=sa.bindparam("activity_id"), received_at=sa.bindparam("received_at"))
+                .on_conflict_do_nothing(index_elements=[table.c.activity_id])
+                .returning(table.c.activity_id)
+            )
+        claimed = await self.session.execute(insert, {"activity_id": activity_id, "received_at": datetime.now(UTC)})
         return claimed.first() is not None
 
     async def commit(self) -> None:
