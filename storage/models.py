@@ -365,9 +365,12 @@ class BallotRow(Base):
     choices: Mapped[dict[str, Any]]  # option id -> dots / place / score / 1; {} = cleared
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(sa.Integer)
+    # Not empty (choices != {}): the card's voter count is a COUNT over an index, not over choices.
+    voted: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
 
     # One ballot per member and step, even when two first submissions race; serves the foreign key.
-    __table_args__ = (sa.UniqueConstraint("step_id", "voter_aad_id"), SQLITE_NO_ID_REUSE)
+    __table_args__ = (sa.UniqueConstraint("step_id", "voter_aad_id"),
+                      sa.Index("ix_ballots_step_id_voted", "step_id", "voted"), SQLITE_NO_ID_REUSE)
 
 
 class BallotChoiceRow(Base):

@@ -18,15 +18,14 @@ from . import models as m
 
 def _contributors() -> sa.CompoundSelect:
     ids = sa.bindparam("step_ids", expanding=True)
-    ideas, ballots, choices, responses = m.ideas, m.ballots, m.ballot_choices, m.responses
-    voted = sa.select(choices.c.ballot_id).where(choices.c.step_id == ballots.c.step_id,
-                                                 choices.c.ballot_id == ballots.c.id, choices.c.value > 0)
+    ideas, ballots, responses = m.ideas, m.ballots, m.responses
     return sa.union_all(
         # Idea authors: not withdrawn (merged duplicates included).
         sa.select(ideas.c.step_id, ideas.c.author_aad_id.label("aad_id")).distinct()
         .where(ideas.c.step_id.in_(ids), ideas.c.state == IdeaState.ACTIVE.value),
         # Voters: a ballot that is not empty.
-        sa.select(ballots.c.step_id, ballots.c.voter_aad_id).where(ballots.c.step_id.in_(ids), voted.exists()),
+        sa.select(ballots.c.step_id, ballots.c.voter_aad_id).where(ballots.c.step_id.in_(ids),
+                                                                   ballots.c.voted == sa.true()),
         # Evaluation respondents.
         sa.select(responses.c.step_id, responses.c.respondent_aad_id).where(responses.c.step_id.in_(ids)),
     )
