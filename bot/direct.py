@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from dialogs.turn import CardContent, card_of
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
@@ -87,9 +88,9 @@ class DirectMessenger:
         })
         return CardRef(conversation_id=str(created.get("id") or ""), activity_id=str(created.get("activityId") or ""))
 
-    async def update_card(self, ref: CardRef, card: dict[str, Any]) -> None:
+    async def update_card(self, ref: CardRef, card: CardContent) -> None:
         path = conversation_path(ref.conversation_id, "activities", ref.activity_id)
-        await self._connector.call("PUT", path, {**card_message(card), "id": ref.activity_id})
+        await self._connector.call("PUT", path, {**card_message(card_of(card)), "id": ref.activity_id})
 
     async def reply_card(self, ref: CardRef, card: dict[str, Any]) -> CardRef:
         sent = await self._connector.call(
