@@ -111,22 +111,22 @@ async def _transition(deps: Deps, turn: Turn, action: str) -> Answer:
     return Answer(text=await apply_events(deps, trajectory, events))
 
 
-def _status_view(trajectory: Trajectory, viewer: Person | None, roster: list[Person],
+def _status_view(trajectory: Trajectory, roster: list[Person] | None, members: int,
                  contributors: dict[int, set[str]]) -> StatusView:
-    """Per step: state, deadline and who took part (names of who hasn't: facilitators only)."""
-    show_names = viewer is not None and trajectory.is_facilitator(viewer.aad_id)
+    """Per step: state, deadline and who took part (names of who hasn't: with the ``roster``, read
+    for facilitators only)."""
     steps = []
     for step in trajectory.steps:
         # A live meeting has no contributions to count (kind.collects_contributions): no "0 of N".
         took_part = contributors.get(step.id or 0, set()) if _counts(step) else None
         missing = None
-        if (took_part is not None and show_names and step.state is StepState.OPEN
+        if (took_part is not None and roster is not None and step.state is StepState.OPEN
                 and not STEP_DIALOGS[step.kind].anonymous(step)):
             missing = [m.name for m in roster if m.aad_id not in took_part]
         steps.append(StepStatus(
             title=step.title, kind=step.kind, state=str(step.state), deadline=step.deadline,
             contributed=len(took_part) if took_part is not None else None,
-            members=max(len(roster), len(took_part or ())), missing=missing,
+            members=max(members, len(took_part or ())), missing=missing,
         ))
     return StatusView(trajectory.title, str(trajectory.state), [p.name for p in trajectory.facilitators], steps)
 
@@ -136,14 +136,16 @@ def _counts(step: Step) -> bool:
 
 
 async def _status(deps: Deps, turn: Turn) -> Answer:
-    """One unit of work, the same few statements however many steps: the trajectory, the roster and
-    who took part in every opened step at once."""
-    assert turn.channel is not None
+    """One unit of work, the same few statements however many steps: the trajectory, the roster (its
+    size, unless a facilitator asks) and who took part in every opened step at once."""
+    assert turn.channel is not None and turn.actor is not None
     async with deps.uows() as uow:
         trajectory = await services.active_trajectory(uow, turn.channel.ref.channel_id)
-        roster = await uow.channels.members(trajectory.channel.team_id)
+        team = trajectory.channel.team_id
+        roster = await uow.channels.members(team) if trajectory.is_facilitator(turn.actor.aad_id) else None
+        members = len(roster) if roster is not None else await uow.channels.member_count(team)
         contributors = await uow.participation.contributors([s.id for s in trajectory.steps if _counts(s)])
-    return Answer(card=render_status(_status_view(trajectory, turn.actor, roster, contributors)))
+    return Answer(card=render_status(_status_view(trajectory, roster, members, contributors)))
 
 
 async def run(deps: Deps, turn: Turn, text: str) -> Answer:

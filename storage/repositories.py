@@ -278,6 +278,7 @@ _STEPS_OF = (sa.select(m.steps).where(m.steps.c.trajectory_id == sa.bindparam("t
              .order_by(m.steps.c.position))
 _FACILITATORS_OF = (sa.select(m.facilitators).where(m.facilitators.c.trajectory_id == sa.bindparam("trajectory_id"))
                     .order_by(m.facilitators.c.position))
+_MEMBER_COUNT = sa.select(sa.func.count()).select_from(m.members).where(m.members.c.team_id == sa.bindparam("team_id"))
 _MEMBERS = (sa.select(m.members).where(m.members.c.team_id == sa.bindparam("team_id"))
             .order_by(m.members.c.name, m.members.c.aad_id))
 
@@ -526,6 +527,9 @@ class SqlChannelRepository:
         ]
         if rows:
             await self._session.execute(sa.insert(m.members), rows)
+
+    async def member_count(self, team_id: str) -> int:
+        return int((await self._session.execute(_MEMBER_COUNT, {"team_id": team_id})).scalar_one())
 
     async def members(self, team_id: str) -> list[Person]:
         rows = await self._session.execute(_MEMBERS, {"team_id": team_id})

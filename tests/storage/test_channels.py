@@ -57,6 +57,7 @@ async def test_replace_members_and_list_by_name(uow_factory):
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.channels.members(team) == [ANN, BOB, zed]
+        assert await uow.channels.member_count(team) == 3 and await uow.channels.member_count("no-team") == 0
         await uow.channels.replace_members(team, [BOB])
         await uow.commit()
     async with uow_factory() as uow:
