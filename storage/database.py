@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from .fair_pool import FairAsyncPool
+from .sqlite_one_hop import use_one_hop
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_TIMEOUT_S = 3.0
@@ -81,6 +82,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
+        use_one_hop(dbapi_connection)  # a statement is one trip to aiosqlite's thread, not four
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         # Writers wait for each other instead of failing with "database is locked".
