@@ -126,7 +126,8 @@ def main() -> None:
             "  Set APP_ID, APP_PASSWORD and APP_TENANTID for a real Teams deployment.\n"
             + "!" * 72
         )
-    web.run_app(create_app(settings), host=settings.bind_host, port=settings.port, print=None)
+    # access_log=None: bot/http.py logs every answer with its ids and time instead.
+    web.run_app(create_app(settings), host=settings.bind_host, port=settings.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":
