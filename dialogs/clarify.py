@@ -18,14 +18,16 @@ from trajectory import clarification_services as service
 from trajectory.errors import DomainError, InvalidInput, MergeTargetUnavailable, MergeTooLate, NotFound, StaleVersion
 from trajectory.kinds.clarifications import Clarification, ClarificationKind, takes_clarifications
 from trajectory.kinds.ideas import IdeaState, can_merge
-from trajectory.model import StepState
+from trajectory.model import StepState, Trajectory
 from trajectory.ports import UnitOfWork
 from trajectory.services import require_facilitator
 
 from .context import Deps
 from .language import shared_by
 from .card_data import apply_once, int_of
+from .idea_clicks import click, step_of_idea
 from .idea_views import listing, respond, update_shared
+from .scope import checked_inside
 from .refusals import describe
 from .turn import Answer, Turn
 
@@ -67,26 +69,23 @@ async def _tell_author(deps: Deps, c: Clarification, context: service.IdeaContex
         log.warning("could not send question %s to the idea's author: %s", c.id, type(error).__name__)
 
 
+@checked_inside
 async def ask(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, idea_id = turn.actor, int_of(data, "idea_id")
     text = data.get(f"{verbs.CLARIFY_TEXT_PREFIX}{idea_id}")
     kind = data.get(f"{verbs.CLARIFY_KIND_PREFIX}{idea_id}")
     anonymous = data.get(f"{verbs.CLARIFY_ANONYMOUS_PREFIX}{idea_id}")
-    step_id = await _step_of_idea(deps, idea_id)
 
-    async def action(uow: UnitOfWork) -> tuple[Clarification, service.IdeaContext]:
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> tuple[Clarification, service.IdeaContext]:
         return await service.ask(uow, idea_id, actor, kind, text, anonymous, turn.now)
 
-    try:
-        done = await apply_once(deps, turn, action)
-    except DomainError as refusal:
-        return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    if done is not None and done[0].kind is ClarificationKind.QUESTION:
-        await _tell_author(deps, *done)
-    is_comment = (done[0].kind if done else kind) == ClarificationKind.COMMENT
-    return await respond(deps, turn, step_id, t("clarify.commented" if is_comment else "clarify.asked"), False,
-                         changed=True)
+    done = "clarify.commented" if kind == ClarificationKind.COMMENT else "clarify.asked"
+    clicked = await click(deps, turn, data, step_of_idea(data), via="idea_id", change=change, done=done,
+                          missing="idea")
+    if clicked.result is not None and clicked.result[0].kind is ClarificationKind.QUESTION:
+        await _tell_author(deps, *clicked.result)
+    return await clicked.answer(deps)
 
 
 async def _private_answer(deps: Deps, turn: Turn, clarification_id: int, notice: str, is_error: bool) -> Answer:
@@ -156,37 +155,31 @@ async def merge_form(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     return Answer(card=render_merge_form(MergeFormView(step_id, chosen, ideas, summary=summary)))
 
 
+@checked_inside
 async def merge(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
-    step_id = await _step_of_idea(deps, idea_id)
 
-    async def action(uow: UnitOfWork) -> None:
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
         raw = data.get(verbs.MERGE_TARGET)
         if raw in (None, ""):
             raise InvalidInput(field="merge_target", reason="not_a_choice")
         await service.merge(uow, idea_id, version, int_of(data, verbs.MERGE_TARGET), actor, turn.now)
 
-    try:
-        await apply_once(deps, turn, action)
-    except DomainError as refusal:
-        return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    return await respond(deps, turn, step_id, t("clarify.merged"), False, changed=True)
+    return await (await click(deps, turn, data, step_of_idea(data), via="idea_id", change=change,
+                              done="clarify.merged", missing="idea")).answer(deps)
 
 
+@checked_inside
 async def unmerge(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor, idea_id, version = turn.actor, int_of(data, "idea_id"), int_of(data, "version")
-    step_id = await _step_of_idea(deps, idea_id)
 
-    async def action(uow: UnitOfWork) -> None:
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
         await service.unmerge(uow, idea_id, version, actor, turn.now)
 
-    try:
-        await apply_once(deps, turn, action)
-    except DomainError as refusal:
-        return await respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    return await respond(deps, turn, step_id, t("clarify.unmerged"), False, changed=True)
+    return await (await click(deps, turn, data, step_of_idea(data), via="idea_id", change=change,
+                              done="clarify.unmerged", missing="idea")).answer(deps)
 
 
 VERBS = {

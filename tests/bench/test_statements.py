@@ -136,6 +136,8 @@ async def test_an_idea_click_and_a_refresh_are_one_unit_of_work_each(engine, ses
         (BOB, verbs.IDEAS_REFRESH, {"step_id": step_id}),
         (ALICE, verbs.IDEAS_EDIT, {"idea_id": idea.id, "version": idea.version,
                                    f"{verbs.EDIT_TEXT_PREFIX}{idea.id}": "First, better"}),
+        (BOB, verbs.IDEAS_CLARIFY, {"idea_id": idea.id, f"{verbs.CLARIFY_TEXT_PREFIX}{idea.id}": "Nice",
+                                    f"{verbs.CLARIFY_KIND_PREFIX}{idea.id}": "comment"}),
     ]
     for person, verb, data in clicks:
         with CheckoutCounter(engine) as counter:
