@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
 
 from trajectory.errors import InvalidInput
@@ -9,10 +10,26 @@ from trajectory.model import Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from .context import Deps
-from .turn import Turn
+from .turn import Answer, Turn
 
 CardRenderer = Callable[[UnitOfWork, Trajectory, Step], Awaitable[dict[str, Any]]]
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ClickCards:
+    """What a click answers with, read in its unit of work and rendered after the commit: the
+    clicker's card and, after a change, the channel's copy, rendered only if its update is sent."""
+
+    personal: Callable[[], dict[str, Any]]
+    shared_ref: CardRef | None = None
+    shared: Callable[[], dict[str, Any]] | None = None
+
+    async def answer(self, deps: Deps) -> Answer:
+        personal = self.personal()
+        if self.shared_ref is not None and self.shared is not None:
+            await deps.messenger.update_card(self.shared_ref, self.shared)
+        return Answer(card=personal)
 
 
 def int_of(data: dict[str, Any], key: str) -> int:

@@ -25,7 +25,7 @@ from trajectory.services import require_facilitator
 from .context import Deps
 from .language import shared_by
 from .card_data import apply_once, int_of
-from .idea_clicks import click, step_of_idea
+from .clicks import click, step_of_idea
 from .idea_views import listing, respond, update_shared
 from .scope import checked_inside
 from .refusals import describe

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from cards import verbs
 from cards.evaluation import EvaluationCardView, render_evaluation_card, render_evaluation_summary
 from cards.evaluation import setup_fields as setup_fields
 from cards.setup import step_input
-from cards.texts import t
 from trajectory import evaluation_service
-from trajectory.errors import DomainError, InvalidInput, NotFound
+from trajectory.errors import InvalidInput
 from trajectory.kinds.evaluation import KIND, edit_questions, is_anonymous, questions_of
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import apply_once, int_of, post_step_card
+from .card_data import ClickCards, int_of, post_step_card
+from .clicks import click, step_in_data
 from .context import Deps
-from .language import in_trajectory_language
-from .refusals import describe
+from .language import in_trajectory_language, shared_by
+from .scope import checked_inside
 from .turn import Answer, Turn
 
 
@@ -76,18 +77,21 @@ async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
             await deps.messenger.post_card(channel, results)
 
 
-async def _respond(deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool) -> Answer:
-    """The member's own survey; after a first response, the channel's shared card (the count) too."""
-    async with deps.uows() as uow:
-        trajectory = await uow.trajectories.by_step(step_id)
-        step = trajectory.step(step_id) if trajectory else None
-        if trajectory is None or step is None or step.kind != KIND.name:
-            return Answer(text=describe(NotFound(what="step")))
-        personal = render_evaluation_card(await _view(uow, trajectory, step, turn.actor, notice, is_error))
-        shared = await shared_card(uow, trajectory, step) if changed and step.card else None
-    if shared is not None and step.card is not None:
-        await deps.messenger.update_card(step.card, shared)
-    return Answer(card=personal)
+async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None, notice: str | None,
+                is_error: bool, changed: bool, **_: Any) -> ClickCards:
+    """The member's own survey; after a first response, the channel's shared card (the count) too,
+    rendered only if its update is sent."""
+    personal = partial(render_evaluation_card, await _view(uow, trajectory, step, viewer, notice, is_error))
+    if not changed or step.card is None:
+        return ClickCards(personal)
+    with shared_by(trajectory):
+        shared_view = await _view(uow, trajectory, step, None)
+
+    def shared() -> dict[str, Any]:
+        with shared_by(trajectory):
+            return render_evaluation_card(shared_view)
+
+    return ClickCards(personal, step.card, shared)
 
 
 def _answers(data: dict[str, Any]) -> dict[str, object]:
@@ -96,21 +100,26 @@ def _answers(data: dict[str, Any]) -> dict[str, object]:
     return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
 
 
+@checked_inside
 async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     step_id, version = int_of(data, "step_id"), int_of(data, "version")
     actor, answers = turn.actor, _answers(data)
-    try:
-        # A re-delivered activity was applied already (None): answer with the stored state.
-        done = await apply_once(deps, turn, lambda uow: evaluation_service.submit_answers(
-            uow, step_id, version, actor, answers, turn.now))
-    except DomainError as refusal:
-        return await _respond(deps, turn, step_id, describe(refusal), True, changed=False)
-    return await _respond(deps, turn, step_id, t("evaluation.saved"), False, changed=bool(done and done[1]))
+
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> Any:
+        return await evaluation_service.submit_answers(uow, step_id, version, actor, answers, turn.now)
+
+    # One unit of work (dialogs/clicks.py); the shared card changes with a first response only (its
+    # count), and a re-delivered activity (None) was applied already: answer with the stored state.
+    return await (await click(deps, turn, data, step_in_data(data), via="step_id", change=change,
+                              done="evaluation.saved", read=_read, kind=KIND.name,
+                              changes_shared=lambda done: bool(done and done[1]))).answer(deps)
 
 
+@checked_inside
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _respond(deps, turn, int_of(data, "step_id"), None, False, changed=False)
+    return await (await click(deps, turn, data, step_in_data(data), via="step_id", read=_read,
+                              kind=KIND.name)).answer(deps)
 
 
 def _lines(value: object) -> list[str]:

@@ -3,7 +3,6 @@ and keeping the channel's copy current. Shared by dialogs/ideas.py and dialogs/c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
@@ -15,7 +14,7 @@ from trajectory.kinds.ideas import Idea, can_merge, merge_groups, normalise_sett
 from trajectory.model import CardRef, Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
-from .card_data import int_of
+from .card_data import ClickCards, int_of
 from .context import Deps
 from .language import in_trajectory_language, shared_by
 from .refusals import describe
@@ -207,22 +206,6 @@ async def load_step(uow: UnitOfWork, step_id: int) -> tuple[Trajectory, Step]:
     return trajectory, step
 
 
-@dataclass(frozen=True)
-class ClickCards:
-    """What a click answers with, read in its unit of work and rendered after the commit: the
-    clicker's card and, after a change, the channel's copy, rendered only if its update is sent."""
-
-    personal: Callable[[], dict[str, Any]]
-    shared_ref: CardRef | None = None
-    shared: Callable[[], dict[str, Any]] | None = None
-
-    async def answer(self, deps: Deps) -> Answer:
-        personal = self.personal()
-        if self.shared_ref is not None and self.shared is not None:
-            await deps.messenger.update_card(self.shared_ref, self.shared)
-        return Answer(card=personal)
-
-
 def _for_channel(trajectory: Trajectory, render: Callable[[Any], dict[str, Any]], view: Any) -> Callable[[], dict[str, Any]]:
     def card() -> dict[str, Any]:
         with shared_by(trajectory):
@@ -280,7 +263,7 @@ async def respond(
     deps: Deps, turn: Turn, step_id: int, notice: str | None, is_error: bool, changed: bool, *,
     summary: bool | None = None, start: int | None = None,
 ) -> Answer:
-    """``read_cards`` in a unit of work of its own, then the answer (see dialogs/idea_clicks.py for a
+    """``read_cards`` in a unit of work of its own, then the answer (see dialogs/clicks.py for a
     click that changes something and reads its answer in one)."""
     try:
         async with deps.uows() as uow:

@@ -14,7 +14,7 @@ from trajectory.ports import UnitOfWork
 from . import clarify
 from .card_data import int_of, post_step_card
 from .context import Deps
-from .idea_clicks import click, step_in_data, step_of_idea
+from .clicks import click, step_in_data, step_of_idea
 from .idea_views import shared_card, shared_summary, start_of
 from .scope import checked_inside
 from .turn import Answer, Turn

@@ -14,7 +14,7 @@ from tests.fakes import FakeMessenger
 from trajectory.model import Person
 
 # What one action costs, on SQLite and PostgreSQL alike. An idea click is one unit of work
-# (dialogs/idea_clicks.py): the trajectory read once (it also answers the scope check), the
+# (dialogs/clicks.py): the trajectory read once (it also answers the scope check), the
 # activity's claim with the change, and one read for both the clicker's card and the channel's.
 # Was 26 and 28 in four units of work, with the step's ideas read three times; 19 and 11 in three.
 # The idea card reads counts, one page of ideas (with the merged duplicates), their clarifications

@@ -216,3 +216,25 @@ async def test_bad_questions_on_the_setup_card_are_explained(harness: Harness):
     step = (await active(harness)).steps[1]
     assert [q["id"] for q in step.settings["questions"]] == [
         "async_helped", "live_prepared", "understood", "recommend", "keep", "change"]
+
+
+async def test_an_answer_is_one_unit_of_work_and_only_a_first_one_updates_the_channel_card(harness: Harness):
+    import sqlalchemy as sa
+
+    _, step_id = await ideas_then_evaluation(harness)
+    engine = harness.sessions.kw["bind"].sync_engine
+    checkouts: list[object] = []
+
+    def count(*args) -> None:
+        checkouts.append(args)
+
+    updates = len(harness.messenger.updates)
+    sa.event.listen(engine, "checkout", count)
+    try:
+        await submit(harness, BOB, step_id, 0, async_helped="4")
+        assert len(checkouts) == 1 and len(harness.messenger.updates) == updates + 1  # the count changed
+        await submit(harness, BOB, step_id, 1, async_helped="5")
+        assert len(checkouts) == 2 and len(harness.messenger.updates) == updates + 1  # it did not
+    finally:
+        sa.event.remove(engine, "checkout", count)
+    assert any("1 person answered so far" in text for text in card_texts(harness.messenger.updates[-1][1]))
