@@ -16,7 +16,7 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import Chart, StepSummary
-from .reads import once
+from .reads import off_loop, once
 from .workbook import Book, about, step_stem
 
 MAX_LABEL = 60
@@ -65,6 +65,10 @@ async def _read(uow: UnitOfWork, step: Step) -> _Read:
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
     read = await once(uow, "evaluation", step.id or 0, lambda: _read(uow, step))
+    return await off_loop(_document, trajectory, step, read)
+
+
+def _document(trajectory: Trajectory, step: Step, read: _Read) -> OutputFile:
     summary = read.summary
     book = Book()
     likert = [r for r in summary.results if isinstance(r, LikertResult)]

@@ -14,7 +14,7 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import StepSummary
-from .reads import once
+from .reads import off_loop, once
 from .times import moments
 from .workbook import Book, step_stem
 from .workbook import about as about_sheet
@@ -56,6 +56,10 @@ def _kind(c: Clarification) -> str:
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
     read = await once(uow, "ideas", step.id or 0, lambda: _read(uow, step))
+    return await off_loop(_document, trajectory, step, read)
+
+
+def _document(trajectory: Trajectory, step: Step, read: _Read) -> OutputFile:
     anonymous = is_anonymous(step)
     moment = moments(trajectory.time_zone, current_language())
     asked: dict[int, int] = {}

@@ -15,6 +15,7 @@ from trajectory.ports import UnitOfWork
 
 from . import document as docs
 from .model import StepSummary
+from .reads import off_loop
 from .safety import file_name
 
 MAX_SUMMARY_LINE = 300
@@ -84,6 +85,10 @@ async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> tuple[Me
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
     meeting, invited = await _read(uow, trajectory, step)
+    return await off_loop(_document, trajectory, step, meeting, invited)
+
+
+def _document(trajectory: Trajectory, step: Step, meeting: Meeting | None, invited: list[str]) -> OutputFile:
     zone = trajectory.time_zone
     doc = docs.document(step.title, t("output.meeting.subtitle", title=trajectory.title))
     if step.prompt:

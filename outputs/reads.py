@@ -3,6 +3,7 @@ same unit of work from the same rows, and 10,000 ideas are worth reading once.""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Awaitable, Callable, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -20,3 +21,10 @@ async def once(uow: UnitOfWork, what: str, step_id: int, read: Callable[[], Awai
     if key not in kept:
         kept[key] = await read()
     return kept[key]  # type: ignore[no-any-return]
+
+
+async def off_loop(build: Callable[..., T], *args: Any) -> T:
+    """Run a file's building (openpyxl, python-docx, Pillow: up to seconds of CPU for 10,000 ideas)
+    on a worker thread, so the event loop keeps answering clicks meanwhile; the thread gets a copy
+    of the context, so ``t`` still writes in the trajectory's language."""
+    return await asyncio.to_thread(build, *args)

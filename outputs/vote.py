@@ -17,7 +17,7 @@ from trajectory.ports import UnitOfWork
 
 from .about import step_rows
 from .model import Chart, StepSummary
-from .reads import once
+from .reads import off_loop, once
 from .workbook import Book, about, step_stem
 
 CHART_TOP = 10  # options in the chart (the report's too): the rest is in the table
@@ -68,6 +68,10 @@ def _detail_values(method: Method, rules: vote.Rules, spread: dict[int, dict[int
 
 async def document(uow: UnitOfWork, trajectory: Trajectory, step: Step) -> OutputFile:
     snap = await once(uow, "vote", step.id or 0, lambda: vote_service.snapshot(uow, step))
+    return await off_loop(_document, trajectory, step, snap)
+
+
+def _document(trajectory: Trajectory, step: Step, snap: vote_service.VoteSnapshot) -> OutputFile:
     counted, method = snap.tally, snap.tally.method
     rules = vote.rules_for(step, snap.options)
     anonymous = vote.is_anonymous(step)

@@ -4,6 +4,7 @@ no names from anonymous steps, the native chart, Dutch when the trajectory is in
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -359,6 +360,26 @@ async def test_a_named_evaluation_shows_who_wrote_each_open_answer(uows):
 
 
 # ---------------------------------------------------------------- language and the table
+
+
+async def test_workbooks_are_built_off_the_event_loop_in_the_trajectorys_language(uows, monkeypatch):
+    # openpyxl takes seconds of CPU at 10,000 ideas: on the loop's thread every click would wait.
+    from outputs import workbook
+
+    built: list[tuple[bool, str]] = []
+    file = workbook.Book.file
+
+    def spying(self, stem):
+        from cards.texts import current_language
+
+        built.append((threading.current_thread() is threading.main_thread(), current_language()))
+        return file(self, stem)
+
+    monkeypatch.setattr(workbook.Book, "file", spying)
+    made = await reference(uows, language="nl")
+    for module, step in ((ideas_output, "ideas"), (vote_output, "vote"), (evaluation_output, "evaluation")):
+        await produce(uows, module, made["trajectory"], made[step])
+    assert built == [(False, "nl")] * 3
 
 
 async def test_files_are_in_dutch_for_a_dutch_trajectory(uows):
