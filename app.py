@@ -3,6 +3,8 @@ Nothing imports this module; run it with ``python app.py``."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import time
 from typing import AsyncIterator
@@ -85,6 +87,10 @@ def create_app(settings: Settings) -> web.Application:
     job_loop = JobLoop(runner, settings.job_interval_seconds)
 
     async def jobs(_: web.Application) -> AsyncIterator[None]:
+        # outputs/ (openpyxl, python-docx, Pillow: ~0.2-0.3 s of imports) loads on a worker thread
+        # while Blend starts answering, so the first filing doesn't hold every click for its imports.
+        warming = asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "outputs.registry")
+        warming.add_done_callback(lambda done: not done.cancelled() and done.exception() and log.warning("outputs/ did not load"))
         job_loop.start()
         yield
         await job_loop.stop()  # a job cut short is taken up again once its lease runs out

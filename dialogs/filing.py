@@ -33,8 +33,8 @@ from .turn import Messenger
 if TYPE_CHECKING:
     from outputs import report as reports
 
-# outputs/ (openpyxl, python-docx, Pillow: ~0.3 s of imports) loads with the first filing, not at
-# start-up: a process that never files anything never needs it.
+# outputs/ (openpyxl, python-docx, Pillow: ~0.3 s of imports) is not imported at start-up: app.py loads
+# it on a worker thread once the app runs, and whatever calls here first finds it loaded.
 
 
 def _outputs():  # type: ignore[no-untyped-def]

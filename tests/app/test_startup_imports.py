@@ -1,5 +1,5 @@
 """Start-up loads only what the first request needs (issue 9: healthy in < 1.5 s): the document
-builders in outputs/ (openpyxl, python-docx, Pillow) load with the first filing."""
+builders in outputs/ (openpyxl, python-docx, Pillow) load on a worker thread once the app runs (app.py)."""
 
 from __future__ import annotations
 
