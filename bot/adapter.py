@@ -9,12 +9,12 @@ for messages and card actions, to the direct path (bot/direct.py), which skips t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import jwt
+import orjson
 import requests
 from aiohttp import web
 from botbuilder.core import Bot, TurnContext, serializer_helper
@@ -60,6 +60,12 @@ class _TurnFailed(Exception):
     """The bot's turn raised and on_turn_error handled it; the HTTP answer is still 500."""
 
 
+def json_answer(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer serialised with orjson: the invoke's card is ~25 KB, and json.dumps of it was the
+    largest single cost of a click (issue 9)."""
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
 def error_response(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers or None)
 
@@ -82,8 +88,8 @@ async def _read_json(request: web.Request, limit: int) -> dict[str, Any]:
         raise _Reject(415, "expected application/json")
     raw = await _read_body(request, limit)
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # ValueError covers bad UTF-8 and bad JSON
+        data = orjson.loads(raw)  # a few times quicker than json on a ~2 KB activity
+    except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError: bad UTF-8 and bad JSON
         raise _Reject(400, "body is not valid JSON") from None
     if not isinstance(data, dict):
         raise _Reject(400, "body must be a JSON object")
@@ -189,9 +195,7 @@ class BlendAdapter(CloudAdapter):
 
         if invoke_response is None:
             return web.Response(status=201)
-        return web.json_response(
-            data=_serialise_body(invoke_response.body), status=int(invoke_response.status)
-        )
+        return json_answer(_serialise_body(invoke_response.body), int(invoke_response.status))
 
     async def _authenticate(self, request: web.Request, activity: Activity):
         # None, not "": the parameterized auth path treats "" as a token and crashes on it.

@@ -21,7 +21,7 @@ from dialogs.turn import CardContent, card_of
 from trajectory.model import CardRef, Person
 from trajectory.ports import ChannelInfo
 
-from .adapter import error_response, report_turn_error
+from .adapter import error_response, json_answer, report_turn_error
 from .answers import card_message, invoke_body, reply_of, text_message
 from .connector_http import ConnectorHttp, conversation_path
 from .messenger import ROSTER_MAX, ROSTER_PAGE
@@ -170,7 +170,7 @@ class DirectTurns:
             messenger = PacedMessenger(DirectMessenger.of(connector, data), self._sender)
             if kind == "invoke":
                 answer = await self._bot.answer_card_action(data, messenger)
-                return web.json_response(invoke_body(answer))
+                return json_answer(invoke_body(answer))
             answer = await self._bot.answer_message(data, messenger)
             reply = reply_of(answer)
             if reply is not None:
