@@ -100,6 +100,15 @@ def conversation_path(conversation_id: str, *rest: str) -> str:
     return "/".join(["/v3/conversations", quote(conversation_id, safe=""), *(quote(part, safe="") for part in rest)])
 
 
+def post_into(conversation_id: str, message: Json, reply_to: object) -> str:
+    """Where ``message`` is posted: as a reply to ``reply_to`` when there is one (its replyToId set),
+    else as a new activity of the conversation."""
+    if isinstance(reply_to, str) and reply_to:
+        message["replyToId"] = reply_to
+        return conversation_path(conversation_id, "activities", reply_to)
+    return conversation_path(conversation_id, "activities")
+
+
 class ConnectorHttp:
     """One aiohttp session for every Bot Connector call of the process: opened at start-up, closed at shutdown."""
 

@@ -23,7 +23,7 @@ from trajectory.ports import ChannelInfo
 
 from .adapter import error_response, json_answer, report_turn_error
 from .answers import card_message, invoke_body, reply_of, text_message
-from .connector_http import ConnectorHttp, conversation_path
+from .connector_http import ConnectorHttp, conversation_path, post_into
 from .messenger import ROSTER_MAX, ROSTER_PAGE
 from .sending import PacedMessenger, Sender
 
@@ -53,13 +53,7 @@ class Connector:
             "from": activity.get("recipient"), "conversation": activity.get("conversation"),
             "recipient": activity.get("from"), "locale": activity.get("locale"),
         }
-        conversation_id = activity["conversation"]["id"]
-        activity_id = activity.get("id")
-        if isinstance(activity_id, str) and activity_id:
-            reply["replyToId"] = activity_id
-            path = conversation_path(conversation_id, "activities", activity_id)
-        else:
-            path = conversation_path(conversation_id, "activities")
+        path = post_into(activity["conversation"]["id"], reply, activity.get("id"))
         return await self.call("POST", path, {key: value for key, value in reply.items() if value is not None})
 
 
@@ -114,12 +108,7 @@ class DirectMessenger:
         message = {**card_message(card), "serviceUrl": service_url, "channelId": "msteams",
                    "from": {"id": self._bot_id}, "conversation": {"id": conversation_id, "tenantID": tenant},
                    "inputHint": "acceptingInput"}
-        reply_to = created.get("activityId")
-        if isinstance(reply_to, str) and reply_to:
-            message["replyToId"] = reply_to
-            path = conversation_path(conversation_id, "activities", reply_to)
-        else:
-            path = conversation_path(conversation_id, "activities")
+        path = post_into(conversation_id, message, created.get("activityId"))
         await self._connector.call("POST", path, message, service_url=service_url)
 
     async def team_members(self) -> list[Person]:
