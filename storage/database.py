@@ -76,7 +76,15 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
         # FairAsyncPool: that queue serves clicks in arrival order (storage/fair_pool.py).
         kwargs = {"poolclass": FairAsyncPool, "pool_size": 1, "max_overflow": 0,
                   "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs}
+    # The pool's rollback on check-in is a trip to aiosqlite's thread even after a commit, when there is
+    # nothing to roll back: _on_reset rolls back only a transaction still open.
+    kwargs = {"pool_reset_on_return": None, **kwargs}
     engine = create_async_engine(url, **kwargs)
+
+    @sa.event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        if state.asyncio_safe and not state.transaction_was_reset and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -45,3 +45,24 @@ async def test_statements_take_one_trip_each_and_keep_their_results(tmp_path, mo
                 await conn.execute(sa.text("INSERT INTO t (name) VALUES ('a')"))
     finally:
         await engine.dispose()
+
+
+async def test_a_committed_connection_goes_back_without_a_trip_and_an_open_one_is_rolled_back(tmp_path, monkeypatch):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/reset.db")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+        trips = Trips(monkeypatch)
+        async with engine.begin() as conn:  # BEGIN IMMEDIATE, INSERT, COMMIT: no rollback on check-in
+            await conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        assert trips.count == 3
+        # A transaction SQLAlchemy doesn't know of is still rolled back when the connection goes back.
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute("BEGIN IMMEDIATE")
+            await raw.driver_connection.execute("INSERT INTO t VALUES (2)")
+            assert raw.driver_connection.in_transaction
+        async with engine.begin() as conn:  # would wait and time out on a write lock left behind
+            assert (await conn.execute(sa.text("SELECT x FROM t ORDER BY x"))).scalars().all() == [1]
+    finally:
+        await engine.dispose()
