@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
 
 from trajectory.errors import InvalidInput
-from trajectory.model import Step, Trajectory
+from trajectory.model import CardRef, Step, Trajectory
 from trajectory.ports import UnitOfWork
 
 from .context import Deps
