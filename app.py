@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     from graph.factory import create_calendar
     from storage.database import create_engine, ping, session_factory
     from storage.migrate import migrate
+    from storage.sqlite_on_loop import statements_on_thread
     from storage.unit_of_work import SqlUnitOfWork
 
     engine = create_engine(settings.database_url)
@@ -91,7 +92,10 @@ def create_app(settings: Settings) -> web.Application:
         # while Blend starts answering, so the first filing doesn't hold every click for its imports.
         warming = asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "outputs.registry")
         warming.add_done_callback(lambda done: not done.cancelled() and done.exception() and log.warning("outputs/ did not load"))
-        job_loop.start()
+        # The jobs' SQLite statements (files, reports, fan-outs: bulk reads) stay on aiosqlite's
+        # thread; a turn's run on the loop (storage/sqlite_on_loop.py).
+        with statements_on_thread():
+            job_loop.start()
         yield
         await job_loop.stop()  # a job cut short is taken up again once its lease runs out
 

@@ -12,9 +12,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from .fair_pool import FairAsyncPool
-from .sqlite_one_hop import use_one_hop
+from .sqlite_on_loop import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS, use_loop_statements
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_TIMEOUT_S = 3.0
 
 
@@ -90,14 +89,18 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
-        use_one_hop(dbapi_connection)  # a statement is one trip to aiosqlite's thread, not four
+        # Statements run on the event loop, and on aiosqlite's thread where they could wait
+        # (storage/sqlite_on_loop.py): so no busy timeout here (a lock held by another connection
+        # sends the statement to the thread, where writers wait for each other up to
+        # SQLITE_BUSY_TIMEOUT_MS) and no automatic checkpoint (its fsync runs on the thread).
+        use_loop_statements(dbapi_connection)
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 0")
         cursor.execute("PRAGMA foreign_keys = ON")
-        # Writers wait for each other instead of failing with "database is locked".
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         # WAL: readers do not block the writer nor the writer the readers.
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
         cursor.close()
 
     @sa.event.listens_for(engine.sync_engine, "begin")
