@@ -4,6 +4,7 @@ Nothing imports this module; run it with ``python app.py``."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import time
@@ -43,7 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     from storage.sqlite_on_loop import statements_on_thread
     from storage.unit_of_work import SqlUnitOfWork
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = session_factory(engine)
     adapter = create_adapter(settings)
     uows = lambda: SqlUnitOfWork(sessions)  # noqa: E731
@@ -96,6 +97,8 @@ def create_app(settings: Settings) -> web.Application:
         # thread; a turn's run on the loop (storage/sqlite_on_loop.py).
         with statements_on_thread():
             job_loop.start()
+        settle_heap()
+        warming.add_done_callback(lambda _: gc.freeze())  # outputs/ too, once it has loaded
         yield
         await job_loop.stop()  # a job cut short is taken up again once its lease runs out
 
@@ -121,6 +124,17 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(jobs)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def settle_heap() -> None:
+    """What start-up loaded (modules, SQLAlchemy's, botbuilder's and Babel's tables, the catalogs)
+    lives as long as the process: frozen out of the cyclic collector's sight, so the full collections
+    that traffic triggers walk only what was made since, and young collections every 10,000 new
+    objects instead of 700. On PostgreSQL at 16 concurrent clicks the full collections were the
+    p99 (~100 ms against a p50 of 35 ms); frozen, 35-90 ms and ~10% more clicks per second (issue 9)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ class Settings:
     app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections an instance keeps open; a unit of work waits its turn for one.
+    database_pool_size: int = 20
     host: str = ""
     port: int = 3978
     # Host patterns of the Bot Connector service URLs Blend may call (empty: Teams' own hosts).
@@ -86,6 +88,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         app_type=env.get("APP_TYPE", "SingleTenant").strip() or "SingleTenant",
         app_tenant_id=env.get("APP_TENANTID", "").strip(),
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        database_pool_size=_number("BLEND_DATABASE_POOL_SIZE", env.get("BLEND_DATABASE_POOL_SIZE", ""), 20, int),
         host=env.get("HOST", "").strip(),
         port=int(env.get("PORT", "3978") or 3978),
         bot_auth_overrides={k: env[k] for k in _AUTH_OVERRIDE_KEYS if env.get(k)},

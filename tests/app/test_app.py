@@ -68,3 +68,24 @@ def test_settings_from_environment_and_dotenv(tmp_path, monkeypatch):
     assert settings.app_type == "SingleTenant" and not settings.local_mode and settings.bind_host == "0.0.0.0"
     local = load_settings(env={})
     assert local.local_mode and local.bind_host == "127.0.0.1" and local.database_url.startswith("sqlite+aiosqlite")
+
+
+def test_database_pool_size_setting():
+    assert load_settings(env={}).database_pool_size == 20
+    assert load_settings(env={"BLEND_DATABASE_POOL_SIZE": "8"}).database_pool_size == 8
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(ValueError, match="BLEND_DATABASE_POOL_SIZE"):
+            load_settings(env={"BLEND_DATABASE_POOL_SIZE": bad})
+
+
+async def test_postgres_keeps_a_steady_pool_and_sqlite_one_connection(tmp_path):
+    from storage.database import create_engine
+
+    postgres = create_engine("postgresql://u@127.0.0.1:1/db", pool_size=8)  # nothing connects here
+    sqlite = create_engine(f"sqlite+aiosqlite:///{tmp_path}/one.db", pool_size=8)
+    try:
+        assert postgres.pool.size() == 8 and postgres.pool._max_overflow == 0
+        assert sqlite.pool.size() == 1 and sqlite.pool._max_overflow == 0
+    finally:
+        await postgres.dispose()
+        await sqlite.dispose()

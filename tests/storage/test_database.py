@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
+import asyncpg
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
@@ -12,6 +15,8 @@ from alembic.migration import MigrationContext
 from storage.database import _server_settings, create_engine, normalise_url, ping
 from storage.migrate import alembic_config, migrate
 from storage.models import metadata
+
+PG_URL = os.environ.get("BLEND_TEST_POSTGRES_URL", "")
 
 TABLES = {
     "teams",
@@ -112,3 +117,34 @@ async def test_ping_is_false_when_the_database_is_unreachable(tmp_path):
     (tmp_path / "data.db").mkdir()
     assert await ping(broken) is False
     await broken.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="BLEND_TEST_POSTGRES_URL not set")
+async def test_postgres_pings_only_a_connection_back_from_idle_and_replaces_one_that_is_gone(monkeypatch):
+    from storage import database
+
+    engine = create_engine(PG_URL, pool_size=1, max_overflow=0)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: (pings.append(1), real_ping(conn))[1])
+
+    async def backend_pid() -> int:
+        async with engine.connect() as conn:
+            return (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+
+    try:
+        first = await backend_pid()
+        assert await backend_pid() == first and pings == []  # back within seconds: in use, no ping
+        monkeypatch.setattr(database, "IDLE_PING_S", 0.0)
+        assert await backend_pid() == first and len(pings) == 1  # back from idle: pinged, alive
+        # A server or proxy drops it while it sits in the pool.
+        killer = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await killer.execute("SELECT pg_terminate_backend($1)", first)
+        finally:
+            await killer.close()
+        replaced = await backend_pid()  # the ping fails, the pool connects afresh, the caller never knows
+        assert replaced != first and len(pings) == 2
+    finally:
+        await engine.dispose()
