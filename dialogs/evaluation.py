@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from cards import verbs
+from cards.base import MAX_REFRESH_USERS
 from cards.evaluation import EvaluationCardView, render_evaluation_card, render_evaluation_summary
 from cards.evaluation import setup_fields as setup_fields
 from cards.setup import step_input
@@ -28,7 +29,7 @@ async def _view(
     is_error: bool = False,
 ) -> EvaluationCardView:
     step_id = step.id or 0
-    members = await uow.channels.members(trajectory.channel.team_id)
+    refresh_ids, _ = await uow.channels.user_ids(trajectory.channel.team_id, MAX_REFRESH_USERS + 1)
     mine, version = None, 0
     if viewer is not None:
         response = await uow.responses.get(step_id, viewer.aad_id)
@@ -43,7 +44,7 @@ async def _view(
         anonymous=is_anonymous(step.settings),
         is_open=step.state is StepState.OPEN,
         deadline=step.deadline,
-        refresh_user_ids=[m.user_id for m in members if m.user_id],
+        refresh_user_ids=refresh_ids,
         mine=mine,
         version=version,
         notice=notice,

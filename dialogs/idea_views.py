@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable
 
+from cards.base import MAX_REFRESH_USERS
 from cards.ideas import IdeasCardView, IdeaView, SummaryView, live_page_size, render_ideas_card, render_ideas_summary
 from cards.idea_list import PAGE_MAX_IDEAS, ClarificationView, IdeaListView, ListedIdea, MergedView
 from trajectory.errors import NotFound
@@ -137,7 +138,8 @@ def _listed(trajectory: Trajectory, step: Step, viewer: Person | None, ideas: li
 
 
 async def _refresh_ids(uow: UnitOfWork, trajectory: Trajectory) -> list[str]:
-    return [m.user_id for m in await uow.channels.members(trajectory.channel.team_id) if m.user_id]
+    # One more than a card's refresh list takes: more than that and the card refreshes on demand.
+    return (await uow.channels.user_ids(trajectory.channel.team_id, MAX_REFRESH_USERS + 1))[0]
 
 
 async def live_view(

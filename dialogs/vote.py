@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
 from cards import verbs
+from cards.base import MAX_REFRESH_USERS
 from cards.setup import step_input
 from cards.texts import t
 from cards.vote import OptionView, VoteCardView, render_vote_card, render_vote_results, results_view
@@ -39,26 +40,28 @@ def _entries(data: dict[str, Any], prefix: str) -> dict[Any, object]:
 
 @dataclass(frozen=True)
 class VoteReads:
-    """What both cards of a click show, read once: counts (never every ballot) and the roster."""
+    """What both cards of a click show, read once: counts (never every ballot) and the members
+    (how many, and the user ids of a card's refresh list; never the whole roster)."""
 
     counts: vote_service.VoteCounts
-    roster: list[Person]
+    refresh_ids: list[str]
+    members: int
     voter_names: list[str] | None = None  # only where shown: the results posted at close
 
 
 async def _read(uow: UnitOfWork, trajectory: Trajectory, step: Step, options: list[VoteOption] | None = None,
                 names: bool = False) -> VoteReads:
     counts = await vote_service.counts(uow, step, options)
-    roster = await uow.channels.members(trajectory.channel.team_id)
+    refresh_ids, members = await uow.channels.user_ids(trajectory.channel.team_id, MAX_REFRESH_USERS + 1)
     shown = names and counts.results_visible and not vote.is_anonymous(step) and step.id is not None
-    return VoteReads(counts, roster, await uow.votes.voter_names(step.id or 0) if shown else None)
+    return VoteReads(counts, refresh_ids, members, await uow.votes.voter_names(step.id or 0) if shown else None)
 
 
 def _view(trajectory: Trajectory, step: Step, reads: VoteReads, viewer: Person | None = None,
           mine: Ballot | None = None, notice: str | None = None, is_error: bool = False) -> VoteCardView:
-    counts, roster = reads.counts, reads.roster
+    counts = reads.counts
     settings = vote.normalise_settings(step.settings)
-    members = max(len(roster), counts.voters)
+    members = max(reads.members, counts.voters)
     empty_reason = None
     if not counts.options:
         empty_reason = "no_ideas" if vote.source_step(trajectory.steps, step) is not None else "no_source"
@@ -80,7 +83,7 @@ def _view(trajectory: Trajectory, step: Step, reads: VoteReads, viewer: Person |
         is_open=step.state is StepState.OPEN,
         hidden=not counts.results_visible,
         deadline=step.deadline,
-        refresh_user_ids=[m.user_id for m in roster if m.user_id],
+        refresh_user_ids=reads.refresh_ids,
         results=(results_view(counts.tally, members, reads.voter_names)
                  if counts.tally is not None and counts.options else None),
         empty_reason=empty_reason,

@@ -6,7 +6,7 @@ Everything runs in the caller's session (the unit of work); nothing here commits
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -36,25 +36,27 @@ def _person(aad_id: str, name: str, user_id: str) -> Person:
     return Person(aad_id=aad_id, name=name, user_id=user_id)
 
 
-def _to_step(row: sa.Row[Any]) -> Step:
-    card = CardRef(row.card_conversation_id, row.card_activity_id) if row.card_activity_id else None
+def _to_step(row: Mapping[str, Any], p: str = "") -> Step:
+    """A step from a row of ``steps`` (its columns prefixed with ``p`` in a joined row)."""
+    card_activity_id = row[p + "card_activity_id"]
+    card = CardRef(row[p + "card_conversation_id"], card_activity_id) if card_activity_id else None
     return Step(
-        kind=row.kind,
-        mode=Mode(row.mode),
-        title=row.title,
-        prompt=row.prompt,
-        settings=dict(row.settings or {}),
-        state=StepState(row.state),
-        deadline=row.deadline,
-        opened_at=row.opened_at,
-        closed_at=row.closed_at,
+        kind=row[p + "kind"],
+        mode=Mode(row[p + "mode"]),
+        title=row[p + "title"],
+        prompt=row[p + "prompt"],
+        settings=dict(row[p + "settings"] or {}),
+        state=StepState(row[p + "state"]),
+        deadline=row[p + "deadline"],
+        opened_at=row[p + "opened_at"],
+        closed_at=row[p + "closed_at"],
         card=card,
-        id=row.id,
-        position=row.position,
+        id=row[p + "id"],
+        position=row[p + "position"],
     )
 
 
-def _to_trajectory(row: sa.Row[Any], step_rows: list[sa.Row[Any]], people: list[sa.Row[Any]]) -> Trajectory:
+def _to_trajectory(row: sa.Row[Any], steps: list[Step], people: list[sa.Row[Any]]) -> Trajectory:
     return Trajectory(
         channel=ChannelRef(tenant_id=row.tenant_id, team_id=row.team_id, channel_id=row.channel_id),
         title=row.title,
@@ -62,7 +64,7 @@ def _to_trajectory(row: sa.Row[Any], step_rows: list[sa.Row[Any]], people: list[
         created_by=_person(row.created_by_aad_id, row.created_by_name, row.created_by_user_id),
         created_at=row.created_at,
         facilitators=[_person(p.aad_id, p.name, p.user_id) for p in people],
-        steps=[_to_step(s) for s in step_rows],
+        steps=steps,
         settings=dict(row.settings or {}),
         state=TrajectoryState(row.state),
         started_at=row.started_at,
@@ -197,16 +199,17 @@ class SqlTrajectoryRepository:
 
     async def _load(self, *where: sa.ColumnElement[bool]) -> Trajectory | None:
         select = sa.select(m.trajectories).where(*where).order_by(m.trajectories.c.id.desc()).limit(1)
-        return await self._load_from(select, {})
+        return await self._load_from(_with_steps(select), {})
 
     async def _load_from(self, select: sa.Select[Any], params: dict[str, Any]) -> Trajectory | None:
-        # Three queries whatever the number of steps: the row, its steps, its facilitators.
-        row = (await self._session.execute(select, params)).first()
-        if row is None:
+        # Two queries whatever the number of steps: the row joined with its steps, its facilitators.
+        rows = (await self._session.execute(select, params)).all()
+        if not rows:
             return None
-        step_rows = await self._session.execute(_STEPS_OF, {"trajectory_id": row.id})
+        row = rows[0]
+        steps = [_to_step(r._mapping, _STEP) for r in rows if r.step_id is not None]
         people = await self._session.execute(_FACILITATORS_OF, {"trajectory_id": row.id})
-        return _to_trajectory(row, list(step_rows), list(people))
+        return _to_trajectory(row, steps, list(people))
 
     async def _write_facilitators(self, t: Trajectory) -> None:
         rows = [
@@ -266,19 +269,37 @@ def _to_idea(row: sa.Row[Any]) -> Idea:
 
 # Statements every click runs, built once with bound parameters: composing a statement costs several
 # times executing it from SQLAlchemy's cache (issue 9).
-_BY_STEP = (sa.select(m.trajectories)
-            .where(m.trajectories.c.id == sa.select(m.steps.c.trajectory_id)
-                   .where(m.steps.c.id == sa.bindparam("step_id")).scalar_subquery())
-            .order_by(m.trajectories.c.id.desc()).limit(1))
-_ACTIVE_IN_CHANNEL = (sa.select(m.trajectories)
-                      .where(m.trajectories.c.channel_id == sa.bindparam("channel_id"),
-                             m.trajectories.c.state.in_(m.ACTIVE_STATES))
-                      .order_by(m.trajectories.c.id.desc()).limit(1))
-_STEPS_OF = (sa.select(m.steps).where(m.steps.c.trajectory_id == sa.bindparam("trajectory_id"))
-             .order_by(m.steps.c.position))
+_STEP = "step_"  # the prefix of a step's columns in a trajectory's row joined with its steps
+
+
+def _with_steps(trajectory: sa.Select[Any]) -> sa.Select[Any]:
+    """The one trajectory ``trajectory`` selects, a row per step (in order; one row with NULL step
+    columns when it has none): the trajectory and its steps in one statement."""
+    t = trajectory.subquery("t")
+    steps = m.steps.c
+    return (sa.select(t, *(c.label(_STEP + c.name) for c in steps))
+            .select_from(t.outerjoin(m.steps, steps.trajectory_id == t.c.id))
+            .order_by(steps.position))
+
+
+_BY_STEP = _with_steps(sa.select(m.trajectories)
+                       .where(m.trajectories.c.id == sa.select(m.steps.c.trajectory_id)
+                              .where(m.steps.c.id == sa.bindparam("step_id")).scalar_subquery())
+                       .order_by(m.trajectories.c.id.desc()).limit(1))
+_ACTIVE_IN_CHANNEL = _with_steps(sa.select(m.trajectories)
+                                 .where(m.trajectories.c.channel_id == sa.bindparam("channel_id"),
+                                        m.trajectories.c.state.in_(m.ACTIVE_STATES))
+                                 .order_by(m.trajectories.c.id.desc()).limit(1))
 _FACILITATORS_OF = (sa.select(m.facilitators).where(m.facilitators.c.trajectory_id == sa.bindparam("trajectory_id"))
                     .order_by(m.facilitators.c.position))
 _MEMBER_COUNT = sa.select(sa.func.count()).select_from(m.members).where(m.members.c.team_id == sa.bindparam("team_id"))
+# Members with a user id first, so the first ``limit`` rows hold all of them when there are that few;
+# the window counts every member of the team before the limit applies.
+_USER_IDS = (sa.select(m.members.c.user_id, sa.func.count().over().label("members"))
+             .where(m.members.c.team_id == sa.bindparam("team_id"))
+             .order_by(sa.case((sa.func.coalesce(m.members.c.user_id, "") == "", 1), else_=0),
+                       m.members.c.name, m.members.c.aad_id)
+             .limit(sa.bindparam("limit")))
 _MEMBERS = (sa.select(m.members).where(m.members.c.team_id == sa.bindparam("team_id"))
             .order_by(m.members.c.name, m.members.c.aad_id))
 
@@ -287,7 +308,11 @@ _ACTIVE_IDEA = sa.and_(m.ideas.c.state == IdeaState.ACTIVE.value, m.ideas.c.merg
 
 # What every idea click reads for the live card, built once (see above).
 _IDEA_OF_STEP = m.ideas.c.step_id == sa.bindparam("step_id")
-_COUNT_ACTIVE = sa.select(sa.func.count()).where(_IDEA_OF_STEP, _ACTIVE_IDEA)
+# The author's active ideas and everyone's, in one statement (an idea's caps, before it is added).
+_ACTIVE_COUNTS = sa.select(
+    sa.func.sum(sa.case((m.ideas.c.author_aad_id == sa.bindparam("aad_id"), 1), else_=0)),
+    sa.func.count(),
+).where(_IDEA_OF_STEP, _ACTIVE_IDEA)
 _CARD_COUNTS = sa.select(
     sa.func.coalesce(sa.func.sum(sa.case((m.ideas.c.merged_into.is_(None), 1), else_=0)), 0),
     sa.func.count(sa.distinct(m.ideas.c.author_aad_id)),
@@ -303,8 +328,6 @@ _CARD_PAGE = (
                .offset(sa.bindparam("start", type_=sa.Integer)).limit(sa.bindparam("limit", type_=sa.Integer)))))
     .order_by(m.ideas.c.created_at, m.ideas.c.id)
 )
-_COUNT_ACTIVE_BY_AUTHOR = sa.select(sa.func.count()).where(
-    _IDEA_OF_STEP, m.ideas.c.author_aad_id == sa.bindparam("aad_id"), _ACTIVE_IDEA)
 _ACTIVE_BY_AUTHOR = (sa.select(m.ideas)
                      .where(_IDEA_OF_STEP, m.ideas.c.author_aad_id == sa.bindparam("aad_id"), _ACTIVE_IDEA)
                      .order_by(m.ideas.c.created_at, m.ideas.c.id))
@@ -353,8 +376,9 @@ class SqlIdeaRepository:
         )
         return [_to_idea(r) for r in await self._session.execute(select)]
 
-    async def count_active(self, step_id: int) -> int:
-        return (await self._session.execute(_COUNT_ACTIVE, {"step_id": step_id})).scalar_one()
+    async def active_counts(self, step_id: int, aad_id: str) -> tuple[int, int]:
+        mine, everyone = (await self._session.execute(_ACTIVE_COUNTS, {"step_id": step_id, "aad_id": aad_id})).one()
+        return int(mine or 0), int(everyone)
 
     async def card_counts(self, step_id: int) -> tuple[int, int]:
         active, authors = (await self._session.execute(_CARD_COUNTS, {"step_id": step_id})).one()
@@ -373,10 +397,6 @@ class SqlIdeaRepository:
         select = sa.select(ideas.c.author_aad_id).distinct().where(
             ideas.c.step_id == step_id, ideas.c.state == IdeaState.ACTIVE.value)
         return set((await self._session.execute(select)).scalars())
-
-    async def count_active_by_author(self, step_id: int, aad_id: str) -> int:
-        counted = await self._session.execute(_COUNT_ACTIVE_BY_AUTHOR, {"step_id": step_id, "aad_id": aad_id})
-        return counted.scalar_one()
 
     # ---- merges and the summary card (clarifications on ideas)
 
@@ -530,6 +550,10 @@ class SqlChannelRepository:
 
     async def member_count(self, team_id: str) -> int:
         return int((await self._session.execute(_MEMBER_COUNT, {"team_id": team_id})).scalar_one())
+
+    async def user_ids(self, team_id: str, limit: int) -> tuple[list[str], int]:
+        rows = (await self._session.execute(_USER_IDS, {"team_id": team_id, "limit": limit})).all()
+        return [r.user_id for r in rows if r.user_id], (int(rows[0].members) if rows else 0)
 
     async def members(self, team_id: str) -> list[Person]:
         rows = await self._session.execute(_MEMBERS, {"team_id": team_id})

@@ -126,9 +126,9 @@ async def _open_ideas_step(uow: UnitOfWork, step_id: int, loaded: Trajectory | N
 async def add_idea(uow: UnitOfWork, step_id: int, actor: Person, text: object, now: datetime, *,
                    trajectory: Trajectory | None = None) -> Idea:
     _, step = await _open_ideas_step(uow, step_id, trajectory)
-    count = await uow.ideas.count_active_by_author(step_id, actor.aad_id)
-    idea = ideas.new_idea(step, actor, text, count, now)
-    ideas.require_room(await uow.ideas.count_active(step_id))  # a count: no need to load every idea
+    mine, everyone = await uow.ideas.active_counts(step_id, actor.aad_id)  # counts: no idea is loaded
+    idea = ideas.new_idea(step, actor, text, mine, now)
+    ideas.require_room(everyone)
     return await uow.ideas.add(idea)
 
 

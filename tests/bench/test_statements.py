@@ -16,16 +16,19 @@ from trajectory.model import Person
 # What one action costs, on SQLite and PostgreSQL alike. An idea click is one unit of work
 # (dialogs/clicks.py): the trajectory read once (it also answers the scope check), the
 # activity's claim with the change, and one read for both the clicker's card and the channel's.
-# Was 26 and 28 in four units of work, with the step's ideas read three times; 19 and 11 in three.
-# The idea card reads counts, one page of ideas (with the merged duplicates), their clarifications
-# and the clicker's own ideas, never every idea of the step.
-MAX_IDEA_STATEMENTS = 13
+# Was 26 and 28 in four units of work, with the step's ideas read three times; 19 and 11 in three;
+# 13 in one. The trajectory is read joined with its steps (then its facilitators), the author's and
+# everyone's ideas counted in one statement before the insert. The idea card reads counts, one page
+# of ideas (with the merged duplicates), their clarifications, the clicker's own ideas and the user
+# ids of the refresh list (at most 61), never every idea of the step nor the whole roster.
+MAX_IDEA_STATEMENTS = 11
 # A vote: one unit of work for the scope check (answered by the step's trajectory), the change and
-# both cards, counted in SQL (the ballots are never loaded): 10, plus the test's own read of the
+# both cards, counted in SQL (the ballots are never loaded): 9, plus the test's own read of the
 # options (tests/bot/test_vote.vote). Was 20 in three units of work, reading every ballot of the
-# step. Results shown live: one more (the totals per option and value, GROUP BY).
-MAX_VOTE_STATEMENTS = {"true": 12, "false": 13}  # by hidden_results
-MAX_REFRESH_STATEMENTS = 9
+# step; 12 before the trajectory was read joined with its steps. Results shown live: one more (the
+# totals per option and value, GROUP BY).
+MAX_VOTE_STATEMENTS = {"true": 11, "false": 12}  # by hidden_results
+MAX_REFRESH_STATEMENTS = 8
 
 
 class StatementCounter:

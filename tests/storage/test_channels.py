@@ -65,3 +65,19 @@ async def test_replace_members_and_list_by_name(uow_factory):
         assert await uow.channels.members("other-team") == [zed]
         await uow.channels.replace_members(team, [])
         assert await uow.channels.members(team) == []
+
+
+async def test_user_ids_for_a_refresh_list_read_at_most_limit_rows_and_count_everyone(uow_factory):
+    team = channel().team_id
+    with_ids = [Person(aad_id=f"aad-{i:02d}", name=f"Member {i:02d}", user_id=f"29:m{i:02d}") for i in range(5)]
+    without = [Person(aad_id=f"aad-x{i}", name=f"A no-id {i}", user_id="") for i in range(3)]  # sort first by name
+    async with uow_factory() as uow:
+        await uow.channels.replace_members(team, [*without, *with_ids])
+        await uow.channels.replace_members("other-team", [Person(aad_id="aad-o", name="O", user_id="29:o")])
+        await uow.commit()
+    async with uow_factory() as uow:
+        # All five ids fit in six rows although three members without one sort before them by name.
+        assert await uow.channels.user_ids(team, 6) == ([p.user_id for p in with_ids], 8)
+        ids, members = await uow.channels.user_ids(team, 3)  # more than fit: a prefix, and still every member counted
+        assert ids == [p.user_id for p in with_ids[:3]] and members == 8
+        assert await uow.channels.user_ids("no-team", 61) == ([], 0)

@@ -74,9 +74,10 @@ async def test_withdrawn_ideas_are_not_active(uow_factory, open_step):
         await uow.commit()
 
     async with uow_factory() as uow:
-        assert await uow.ideas.count_active_by_author(open_step.id, ANN.aad_id) == 1
-        assert await uow.ideas.count_active_by_author(open_step.id, BOB.aad_id) == 1
-        assert await uow.ideas.count_active_by_author(open_step.id, "someone-else") == 0
+        assert await uow.ideas.active_counts(open_step.id, ANN.aad_id) == (1, 2)
+        assert await uow.ideas.active_counts(open_step.id, BOB.aad_id) == (1, 2)
+        assert await uow.ideas.active_counts(open_step.id, "someone-else") == (0, 2)
+        assert await uow.ideas.active_counts(-1, ANN.aad_id) == (0, 0)  # no ideas at all: zeros, not NULL
         assert [i.id for i in await uow.ideas.active_for_step(open_step.id) if i.author == ANN] == [kept.id]
         assert (await uow.ideas.get(gone.id)).state is IdeaState.WITHDRAWN
 

@@ -55,11 +55,12 @@ async def test_naive_datetimes_are_refused(uow_factory):
             await uow.trajectories.add(trajectory)
 
 
-async def test_loading_takes_three_queries_whatever_the_number_of_steps(uow_factory, engine):
+async def test_loading_takes_two_queries_whatever_the_number_of_steps(uow_factory, engine):
     async with uow_factory() as uow:
-        small, big = draft("c-small"), draft("c-big", steps=8)
-        await uow.trajectories.add(small)
-        await uow.trajectories.add(big)
+        small, big, empty = draft("c-small"), draft("c-big", steps=8), draft("c-empty")
+        empty.steps = []
+        for trajectory in (small, big, empty):
+            await uow.trajectories.add(trajectory)
         await uow.commit()
 
     statements: list[str] = []
@@ -70,11 +71,16 @@ async def test_loading_takes_three_queries_whatever_the_number_of_steps(uow_fact
 
     sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        for trajectory in (small, big):
+        for trajectory in (small, big, empty):
             statements.clear()
-            async with uow_factory() as uow:
-                assert len((await uow.trajectories.get(trajectory.id)).steps) == len(trajectory.steps)
-            assert len(statements) == 3
+            async with uow_factory() as uow:  # the trajectory joined with its steps; its facilitators
+                loaded = await uow.trajectories.get(trajectory.id)
+                assert [(s.id, s.position, s.title, s.settings) for s in loaded.steps] == \
+                    [(s.id, s.position, s.title, s.settings) for s in trajectory.steps]
+                assert loaded.facilitators == trajectory.facilitators and loaded.title == trajectory.title
+                if trajectory.steps:
+                    assert (await uow.trajectories.by_step(trajectory.steps[-1].id)).id == trajectory.id
+            assert len(statements) == (2 if not trajectory.steps else 4)
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
 
