@@ -106,9 +106,12 @@ def targets(results: dict, figures: dict | None) -> list[str]:
                      worst.total_s < 1 if worst.ballots >= 100_000 else None))
         for fan in figures["fanouts"]:
             default = fan.rate_per_second == Settings.send_rate_per_second
-            setting = f"BLEND_SEND_RATE_PER_SECOND={fan.rate_per_second}" + (" (default)" if default else "")
+            # The target is Blend's default rate; other rates are measured for comparison only.
+            setting = f"BLEND_SEND_RATE_PER_SECOND={fan.rate_per_second}" + (
+                " (default)" if default else ", for comparison")
             rows.append((f"reminder fan-out to {fan.members:,} with {setting} ≤ 1.1× minimum",
-                         f"{fan.ratio:.2f}× ({fan.throttled} × 429)", fan.ratio <= 1.1 and fan.failed == 0))
+                         f"{fan.ratio:.2f}× ({fan.throttled} × 429)",
+                         fan.ratio <= 1.1 and fan.failed == 0 if default else None))
         for fil in figures.get("filings", []):
             if fil.ideas == max(f.ideas for f in figures["filings"]):
                 rows.append((f"{fil.database}: step files and report for {fil.ideas:,} ideas < 5 s",
