@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 from cards import verbs
@@ -12,17 +13,16 @@ from cards.texts import t
 from cards.vote import OptionView, VoteCardView, render_vote_card, render_vote_results, results_view
 from cards.vote import setup_fields as setup_fields
 from trajectory import vote_service
-from trajectory.errors import DomainError, NotFound
 from trajectory.kinds import vote
 from trajectory.kinds.vote import Ballot, VoteOption
 from trajectory.model import Person, Step, StepState, Trajectory
 from trajectory.ports import UnitOfWork
 
 from . import scope
-from .card_data import int_of, post_step_card
+from .card_data import ClickCards, int_of, post_step_card
+from .clicks import click, step_in_data
 from .context import Deps
 from .language import shared_by
-from .refusals import describe
 from .turn import Answer, Turn
 
 SETTINGS = ("method", "dots", "cap", "top_k", "source", "options", "anonymous", "hidden_results")
@@ -130,54 +130,41 @@ async def on_close(deps: Deps, trajectory: Trajectory, step: Step) -> None:
         await deps.messenger.post_card(channel, results)
 
 
-# A change: given the step and its options (read once for the change and both cards), store it and
-# return the member's ballot as it now is, or KEEP when the change leaves their ballot alone.
-Change = Callable[[UnitOfWork, Trajectory, Step, list[VoteOption]], Awaitable[Any]]
-KEEP = object()
+_UNREAD = object()  # no change has said what the member's ballot is now (none ran, or a reveal)
 
 
-async def _act(deps: Deps, turn: Turn, data: dict[str, Any], change: Change | None,
-               done: Callable[[VoteCardView], str | None] | None) -> Answer:
-    """One unit of work per click: read the step, check the click's scope, apply the change once
-    per activity id, read what both cards show, commit. A refusal is rolled back (its activity
-    claim too) and answered with the member's card and the reason. After a change the channel's
-    shared card is updated (rendered when sent). ForeignObject propagates to the router."""
-    notice: Callable[[VoteCardView], str | None] | None = done
-    is_error = changed = False
-    step_id = int_of(data, "step_id")
-    async with deps.uows() as uow:
-        trajectory = await uow.trajectories.by_step(step_id)
-        known: scope.Homes = {}
-        if trajectory is not None and trajectory.id is not None:
-            known[("step_id", step_id)] = (trajectory.id, trajectory.channel)
-        await scope.check_in(uow, turn, data, known)
-        step = trajectory.step(step_id) if trajectory else None
-        if trajectory is None or step is None or step.kind != vote.KIND.name:
-            return Answer(text=describe(NotFound(what="step")))
-        assert turn.actor is not None
-        options = await uow.votes.options(step_id)
-        mine: Any = KEEP
-        if change is not None:
-            try:
-                # A re-delivered activity (Teams retries after 15 s) changes nothing.
-                if await uow.claim_activity(turn.activity_id):
-                    mine = await change(uow, trajectory, step, options)
-                changed = True
-            except DomainError as refusal:
-                await uow.rollback()
-                reason = describe(refusal)
-                notice, is_error = (lambda _: reason), True
-        if mine is KEEP:
-            mine = await uow.votes.ballot(step_id, turn.actor.aad_id)
+class _Click:
+    """What one vote click reads once for its change and both cards (dialogs/clicks.py runs it):
+    the options, and the member's ballot as the change left it. ``notice_of`` words the notice
+    after a change from the member's view (so a re-delivered click gets the same answer)."""
+
+    def __init__(self, step_id: int, notice_of: Callable[[VoteCardView], str] | None = None) -> None:
+        self.step_id, self.notice_of = step_id, notice_of
+        self.mine: Any = _UNREAD
+        self._options: list[VoteOption] | None = None
+
+    async def options(self, uow: UnitOfWork) -> list[VoteOption]:
+        if self._options is None:
+            self._options = await uow.votes.options(self.step_id)
+        return self._options
+
+    async def cards(self, uow: UnitOfWork, trajectory: Trajectory, step: Step, viewer: Person | None,
+                    notice: str | None, is_error: bool, changed: bool, **_: Any) -> ClickCards:
+        assert viewer is not None
+        options = await self.options(uow)
+        mine = self.mine
+        if mine is _UNREAD or is_error:  # after a refusal the change was rolled back: read it as stored
+            mine = await uow.votes.ballot(step.id or 0, viewer.aad_id)
         reads = await _read(uow, trajectory, step, options)
-        if changed:
-            await uow.commit()
-    view = _view(trajectory, step, reads, turn.actor, mine)
-    if notice is not None:
-        view = replace(view, notice=notice(view), notice_is_error=is_error)
-    if changed and step.card is not None:
-        await deps.messenger.update_card(step.card, lambda: _shared(trajectory, step, reads))
-    return Answer(card=render_vote_card(view))
+        view = _view(trajectory, step, reads, viewer, mine)
+        if is_error:
+            view = replace(view, notice=notice, notice_is_error=True)
+        elif self.notice_of is not None:
+            view = replace(view, notice=self.notice_of(view))
+        personal = partial(render_vote_card, view)
+        if not changed or step.card is None:
+            return ClickCards(personal)
+        return ClickCards(personal, step.card, partial(_shared, trajectory, step, reads))
 
 
 def _after_submit(view: VoteCardView) -> str:
@@ -192,11 +179,16 @@ async def submit(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     by_option = _entries(data, verbs.VOTE_OPTION_PREFIX)
     by_place = _entries(data, verbs.VOTE_PLACE_PREFIX)
 
-    async def change(uow: UnitOfWork, _: Trajectory, step: Step, options: list[VoteOption]) -> Ballot | None:
-        # None: nothing stored (an empty ballot and no earlier one), so none to show either.
-        return await vote_service.cast_ballot(uow, step, options, version, actor, by_option, by_place, turn.now)
+    clicked = _Click(int_of(data, "step_id"), _after_submit)
 
-    return await _act(deps, turn, data, change, _after_submit)
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
+        step = trajectory.step(clicked.step_id)
+        assert step is not None
+        # None: nothing stored (an empty ballot and no earlier one), so none to show either.
+        clicked.mine = await vote_service.cast_ballot(uow, step, await clicked.options(uow), version, actor,
+                                                      by_option, by_place, turn.now)
+
+    return await _run(deps, turn, data, clicked, change)
 
 
 @scope.checked_inside
@@ -204,16 +196,28 @@ async def reveal(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
     assert turn.actor is not None
     actor = turn.actor
 
-    async def change(uow: UnitOfWork, trajectory: Trajectory, step: Step, _: list[VoteOption]) -> object:
-        await vote_service.reveal(uow, trajectory, step, actor, turn.now)
-        return KEEP
+    clicked = _Click(int_of(data, "step_id"), lambda _: t("vote.revealed"))
 
-    return await _act(deps, turn, data, change, lambda _: t("vote.revealed"))
+    async def change(uow: UnitOfWork, trajectory: Trajectory) -> None:
+        step = trajectory.step(clicked.step_id)
+        assert step is not None
+        await vote_service.reveal(uow, trajectory, step, actor, turn.now)
+
+    return await _run(deps, turn, data, clicked, change)
 
 
 @scope.checked_inside
 async def show(deps: Deps, turn: Turn, data: dict[str, Any]) -> Answer:
-    return await _act(deps, turn, data, None, None)
+    return await _run(deps, turn, data, _Click(int_of(data, "step_id")), None)
+
+
+async def _run(deps: Deps, turn: Turn, data: dict[str, Any], clicked: _Click,
+               change: Callable[[UnitOfWork, Trajectory], Awaitable[None]] | None) -> Answer:
+    """One unit of work (dialogs/clicks.py): the step, the scope check, the change once per
+    activity id (a refusal rolled back and answered with the reason), both cards from one read;
+    the channel's copy updated after a change or a re-delivery (rendered when sent)."""
+    return await (await click(deps, turn, data, step_in_data(data), via="step_id", change=change,
+                              read=clicked.cards, kind=vote.KIND.name)).answer(deps)
 
 
 def read_setup(data: dict[str, Any], index: int, settings: dict[str, Any]) -> dict[str, Any]:
