@@ -5,7 +5,8 @@ GIL, the result handed back through the loop's self-pipe. Blend has one SQLite c
 (storage/database.py), so a unit of work holds it across every such trip, and under bench traffic
 the trips (a dozen per click) bounded throughput more than the statements did: a turn's statements
 are indexed reads and single-row writes on pages in memory, tens of microseconds each, cheaper than
-the trip. Run on the loop they gave 1.3-1.6x the clicks per second (issue 9, bench/RESULTS.md).
+the trip. Run on the loop they gave 1.8-2.4x the requests per second at 16 concurrent (issue 9,
+bench/RESULTS.md).
 
 What could make a statement wait still goes to the thread:
 - a lock held by another connection: statements on the loop run with ``busy_timeout = 0``, and one
